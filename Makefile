@@ -1,0 +1,31 @@
+# The two commands of the README: `make book` (main job on the corpus) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+
+.PHONY: book test corpus benchmark clean
+
+$(INSTALLED): requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $@
+
+corpus: $(INSTALLED)
+	$(BIN)/atelier ingest
+	$(BIN)/atelier segments
+
+book: corpus
+	$(BIN)/jupyter-book build . --path-output . --warningiserror --keep-going
+	@echo "Livre construit : ouvrez $(CURDIR)/_build/html/index.html"
+
+test: $(INSTALLED)
+	$(BIN)/python -m pytest
+
+benchmark: $(INSTALLED)
+	$(BIN)/python benchmarks/ingest_throughput.py
+
+clean:
+	rm -rf _build corpus/derived

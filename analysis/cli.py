@@ -1,0 +1,195 @@
+"""The ``atelier`` command (also ``python -m analysis``), in French."""
+
+from __future__ import annotations
+
+import argparse
+import gettext
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from .clean import rules_table
+from .corpus import Corpus
+from .errors import AtelierError
+from .ingest import DEFAULT_MAX_SIZE_MB, MANIFEST_NAME, IngestOptions, ingest, parse_attrs, read_manifest
+from .segment import UNITS
+
+_ARGPARSE_FR = {
+    "usage: ": "usage : ",
+    "positional arguments": "arguments",
+    "options": "options",
+    "show this help message and exit": "afficher cette aide et quitter",
+    "the following arguments are required: %s": "arguments obligatoires manquants : %s",
+    "unrecognized arguments: %s": "arguments non reconnus : %s",
+    "invalid choice: %(value)r (choose from %(choices)s)": "choix invalide : %(value)r (choisir parmi %(choices)s)",
+    "invalid %(type)s value: %(value)r": "valeur invalide (%(type)s) : %(value)r",
+    "expected one argument": "une valeur est attendue",
+    "%(prog)s: error: %(message)s\n": "%(prog)s : erreur : %(message)s\n",
+}
+argparse._ = lambda message: _ARGPARSE_FR.get(message, gettext.gettext(message))
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="atelier",
+        description="Atelier de recherche participative : corpus, codage, thèmes, scénarios et livre.",
+    )
+    parser.add_argument("--corpus", type=Path, default=None,
+                        help="dossier du corpus (par défaut : ./corpus ou $ATELIER_CORPUS)")
+    commands = parser.add_subparsers(dest="command", metavar="COMMANDE", required=True)
+
+    ingest_parser = commands.add_parser(
+        "ingest", help="ajouter des documents au corpus",
+        description="Ajoute des fichiers au corpus : copie de la source, texte nettoyé, métadonnées. "
+        "Formats : .txt .md .html .docx .odt .pdf .vtt .srt .bib .ris. Tout ou rien : si un fichier "
+        "est refusé, rien n’est écrit (sauf avec --keep-going). Sans fichier, ingère le dossier inbox/ du corpus.",
+    )
+    ingest_parser.add_argument("paths", nargs="*", type=Path, metavar="FICHIER", help="fichiers à ingérer")
+    ingest_parser.add_argument("--genre", help="genre par défaut (plan d'action, étude, entretien…)")
+    ingest_parser.add_argument("--date", help="date par défaut : AAAA, AAAA-MM, AAAA-MM-JJ ou AAAA/AAAA")
+    ingest_parser.add_argument("--private", action="store_true", help="marquer les documents comme privés")
+    ingest_parser.add_argument("--attr", action="append", default=[], metavar="CLÉ=VALEUR",
+                               help="attribut à fixer (répétable), par ex. --attr territory=Nantes")
+    ingest_parser.add_argument("--doc-id", help="identifiant du document (un seul fichier, un seul document)")
+    ingest_parser.add_argument("--manifest", type=Path, help="CSV : colonne « fichier » et métadonnées par fichier")
+    ingest_parser.add_argument("--keep-going", action="store_true",
+                               help="ingérer les fichiers valides et lister les autres")
+    ingest_parser.add_argument("--max-size", type=float, default=DEFAULT_MAX_SIZE_MB, metavar="MO",
+                               help=f"taille maximale d’un fichier en Mo (défaut : {DEFAULT_MAX_SIZE_MB:g})")
+
+    corpus_parser = commands.add_parser("corpus", help="inventaire du corpus",
+                                        description="Affiche l’inventaire des documents du corpus.")
+    corpus_parser.add_argument("--csv", action="store_true", help="sortie CSV complète")
+
+    show_parser = commands.add_parser("show", help="afficher un document",
+                                      description="Affiche les métadonnées et le texte d’un document.")
+    show_parser.add_argument("doc_id", metavar="DOC_ID")
+    show_parser.add_argument("--units", choices=UNITS, help="afficher le découpage en unités avec leurs positions")
+
+    units_parser = commands.add_parser(
+        "segments", help="découper le corpus en paragraphes, phrases et segments",
+        description="Calcule les unités (dans corpus/derived/, mis en cache) et écrit un CSV par unité.",
+    )
+    units_parser.add_argument("--size", type=int, default=40, help="taille visée des segments en mots (défaut : 40)")
+
+    commands.add_parser("cleaning", help="rapport de nettoyage",
+                        description="Règles de nettoyage appliquées et nombre de corrections par document.")
+    return parser
+
+
+def _print_table(table: pd.DataFrame) -> None:
+    with pd.option_context("display.max_rows", None, "display.max_columns", None, "display.width", 200,
+                           "display.max_colwidth", 60):
+        print(table.to_string(index=False))
+
+
+def _ingest(corpus: Corpus, args: argparse.Namespace) -> int:
+    defaults = IngestOptions(
+        genre=args.genre, date=args.date, private=args.private, attrs=parse_attrs(args.attr),
+        doc_id=args.doc_id, max_size_mb=args.max_size,
+    )
+    if args.doc_id and (len(args.paths) != 1 or args.manifest):
+        raise AtelierError("--doc-id ne s’utilise qu’avec un seul fichier")
+    files = [(path, defaults) for path in args.paths]
+    from_inbox = not args.paths and not args.manifest
+    manifest = args.manifest
+    if from_inbox:
+        inbox = corpus.inbox_dir
+        manifest = inbox / MANIFEST_NAME if (inbox / MANIFEST_NAME).exists() else None
+        listed = {path.resolve() for path, _ in read_manifest(manifest)} if manifest else set()
+        files = [(path, defaults) for path in sorted(inbox.glob("*"))
+                 if path.is_file() and path.name not in (MANIFEST_NAME, "README.md")
+                 and not path.name.startswith(".") and path.resolve() not in listed]
+    if manifest:
+        for path, options in read_manifest(manifest):
+            options.max_size_mb = args.max_size
+            options.genre = options.genre or args.genre
+            options.date = options.date or args.date
+            options.private = options.private or args.private
+            options.attrs = {**parse_attrs(args.attr), **options.attrs}
+            files.append((path, options))
+    if not files:
+        print("Rien de nouveau à ingérer." if from_inbox else "Aucun fichier indiqué.")
+        return 0
+    report = ingest(corpus, files, keep_going=args.keep_going)
+    for error in report.failed:
+        print(f"erreur : {error}", file=sys.stderr)
+    if report.failed and not args.keep_going:
+        print("Aucun fichier n’a été ingéré : corrigez ces erreurs, ou relancez avec --keep-going "
+              "pour ingérer les fichiers valides.", file=sys.stderr)
+        return 2
+    unchanged: dict[Path, list[str]] = {}
+    for path, doc_id in report.unchanged:
+        unchanged.setdefault(path, []).append(doc_id)
+    for path, doc_ids in unchanged.items():
+        what = doc_ids[0] if len(doc_ids) == 1 else f"{len(doc_ids)} documents"
+        print(f"déjà dans le corpus : {path} → {what} (rien à faire)")
+    for row in report.added:
+        version = f", version {row['version']} remplaçant {row['replaces']}" if row["replaces"] else ""
+        private = ", privé" if row["private"] == "true" else ""
+        print(f"ajouté : {row['doc_id']} « {row['title'][:70]} » ({row['genre']}{private}{version})")
+    print(f"{len(report.added)} document(s) ajouté(s), {len(report.unchanged)} déjà présent(s), "
+          f"{len(report.failed)} fichier(s) refusé(s).")
+    if from_inbox:
+        done = {str(path) for path, _ in report.unchanged} | {
+            str(path) for path, _ in files if path.name in {row["original_name"] for row in report.added}}
+        for path, _ in files:
+            if str(path) in done and path.parent == corpus.inbox_dir:
+                path.unlink()
+    return 2 if report.failed else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    corpus = Corpus.open(args.corpus)
+    try:
+        if args.command == "ingest":
+            return _ingest(corpus, args)
+        if args.command == "corpus":
+            inventory = corpus.inventory()
+            if args.csv:
+                inventory.to_csv(sys.stdout, index=False, lineterminator="\n")
+            else:
+                columns = ["doc_id", "title", "genre", "year", "private", "words"]
+                _print_table(inventory[columns].rename(columns={
+                    "title": "titre", "year": "année", "private": "privé", "words": "mots"}))
+                print(f"{len(inventory)} document(s), {inventory['words'].sum()} mots.")
+            return 0
+        if args.command == "show":
+            row = corpus.document(args.doc_id)
+            for column, value in row.items():
+                if value:
+                    print(f"{column:>14} : {value}")
+            print()
+            if args.units:
+                units = corpus.units(args.units)
+                _print_table(units[units["doc_id"] == args.doc_id][["n", "start", "end", "n_words", "text"]])
+            else:
+                print(corpus.text(args.doc_id), end="")
+            return 0
+        if args.command == "segments":
+            out_dir = corpus.derived_dir
+            for unit in UNITS:
+                table = corpus.units(unit, args.size)
+                name = f"{unit}s.csv"
+                out_dir.mkdir(parents=True, exist_ok=True)
+                table.to_csv(out_dir / name, index=False, lineterminator="\n")
+                print(f"{unit} : {len(table)} unités → {out_dir / name}")
+            return 0
+        if args.command == "cleaning":
+            _print_table(rules_table().rename(columns={"rule": "règle"}))
+            if corpus.cleaning_csv.exists():
+                report = pd.read_csv(corpus.cleaning_csv, dtype={"doc_id": str})
+                print()
+                _print_table(report.pivot_table(index="doc_id", columns="rule", values="count",
+                                                aggfunc="sum", fill_value=0).reset_index())
+            return 0
+    except AtelierError as error:
+        print(f"erreur : {error}", file=sys.stderr)
+        return error.exit_status
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,135 @@
+"""The corpus as files: ``documents.csv``, ``texts/``, ``sources/``, ``derived/``.
+
+Reading is here; writing goes through :mod:`analysis.ingest`, the only module that adds
+documents. Texts never change once written: a changed source gives a new version, a new
+``doc_id`` that ``replaces`` the previous one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import CorpusError
+from .fsio import atomic_write_bytes
+from .metadata import CORE_COLUMNS
+from .segment import UNITS, units
+
+PACKAGE_CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def default_root() -> Path:
+    """``$ATELIER_CORPUS``, else ``./corpus`` if it exists, else the repository's corpus."""
+    if os.environ.get("ATELIER_CORPUS"):
+        return Path(os.environ["ATELIER_CORPUS"])
+    local = Path.cwd() / "corpus"
+    return local if (local / "documents.csv").exists() else PACKAGE_CORPUS
+
+
+@dataclass(frozen=True)
+class Corpus:
+    root: Path
+
+    @classmethod
+    def open(cls, root: Path | str | None = None) -> "Corpus":
+        return cls(Path(root) if root is not None else default_root())
+
+    @property
+    def documents_csv(self) -> Path:
+        return self.root / "documents.csv"
+
+    @property
+    def cleaning_csv(self) -> Path:
+        return self.root / "cleaning_report.csv"
+
+    @property
+    def texts_dir(self) -> Path:
+        return self.root / "texts"
+
+    @property
+    def sources_dir(self) -> Path:
+        return self.root / "sources"
+
+    @property
+    def inbox_dir(self) -> Path:
+        return self.root / "inbox"
+
+    @property
+    def derived_dir(self) -> Path:
+        return self.root / "derived"
+
+    @property
+    def lock_path(self) -> Path:
+        return self.root / ".atelier.lock"
+
+    def text_path(self, doc_id: str) -> Path:
+        return self.texts_dir / f"{doc_id}.txt"
+
+    def documents(self, include_replaced: bool = False) -> pd.DataFrame:
+        """One row per document, every value a string (``private`` as ``true``/``false``)."""
+        if not self.documents_csv.exists():
+            return pd.DataFrame(columns=CORE_COLUMNS, dtype=str)
+        table = pd.read_csv(self.documents_csv, dtype=str, keep_default_na=False, encoding="utf-8")
+        missing = [c for c in ("doc_id", "text_sha256", "source") if c not in table.columns]
+        if missing:
+            raise CorpusError(f"{self.documents_csv} : colonnes manquantes : {', '.join(missing)}")
+        if include_replaced:
+            return table
+        replaced = set(table.get("replaces", pd.Series(dtype=str))) - {""}
+        return table[~table["doc_id"].isin(replaced)].reset_index(drop=True)
+
+    def document(self, doc_id: str) -> pd.Series:
+        table = self.documents(include_replaced=True)
+        rows = table[table["doc_id"] == doc_id]
+        if rows.empty:
+            raise CorpusError(f"document inconnu : « {doc_id} » (voir « atelier corpus »)")
+        return rows.iloc[0]
+
+    def text(self, doc_id: str) -> str:
+        """The normalised text; its hash is checked against ``documents.csv``."""
+        row = self.document(doc_id)
+        data = self.text_path(doc_id).read_bytes()
+        if sha256(data) != row["text_sha256"]:
+            raise CorpusError(
+                f"{self.text_path(doc_id)} : le texte ne correspond plus à son empreinte "
+                "text_sha256 de documents.csv (un texte ne doit jamais être modifié)"
+            )
+        return data.decode("utf-8")
+
+    def inventory(self) -> pd.DataFrame:
+        """The current documents with their size: the table of ``atelier corpus``."""
+        table = self.documents()
+        texts = [self.text(doc_id) for doc_id in table["doc_id"]]
+        table = table.assign(
+            chars=[len(t) for t in texts],
+            words=[len(t.split()) for t in texts],
+            private=table["private"].eq("true"),
+        )
+        return table
+
+    def units(self, unit: str = "segment", size: int = 40) -> pd.DataFrame:
+        """Units of every current document, cached in ``derived/`` by text hash."""
+        if unit not in UNITS:
+            raise CorpusError(f"unité inconnue : « {unit} » (choisir parmi {', '.join(UNITS)})")
+        cache_dir = self.derived_dir / "units" / (f"{unit}-{size}" if unit == "segment" else unit)
+        frames = []
+        for row in self.documents().itertuples():
+            cached = cache_dir / f"{row.doc_id}-{row.text_sha256[:16]}.pkl"
+            if cached.exists():
+                frames.append(pd.read_pickle(cached))
+                continue
+            frame = units(row.doc_id, self.text(row.doc_id), unit, size)
+            atomic_write_bytes(cached, pickle.dumps(frame))
+            frames.append(frame)
+        if not frames:
+            return units("", "", unit, size)
+        return pd.concat(frames, ignore_index=True)
