@@ -97,11 +97,16 @@ def _ocr_elisions(text: str) -> tuple[str, int]:
     return _OCR_ELISION.subn("l’", text)
 
 
+_LINE_START = r"(?:(?<=[\n\f])|\A)"
+_LINE_END = r"(?=[\n\f]|\Z)"
 _PAGE_NUMBER_LINE = re.compile(
-    r"^[ \t]*(?:(?:page|p\.)[ \t]*\d{1,4}(?:[ \t]*(?:/|sur)[ \t]*\d{1,4})?|[-–—]?[ \t]*\d{1,3}[ \t]*[-–—]?|\d{1,4}[ \t]*/[ \t]*\d{1,4})[ \t]*$",
-    re.IGNORECASE | re.MULTILINE,
+    _LINE_START
+    + r"[ \t]*(?:(?:page|p\.)[ \t]*\d{1,4}(?:[ \t]*(?:/|sur)[ \t]*\d{1,4})?"
+    + r"|[-–—]?[ \t]*\d{1,3}[ \t]*[-–—]?|\d{1,4}[ \t]*/[ \t]*\d{1,4})[ \t]*"
+    + _LINE_END,
+    re.IGNORECASE,
 )
-_GLUED_PAGE_NUMBER = re.compile(r"(?<=\S)page[ \t]?\d{1,4}[ \t]*$", re.MULTILINE)
+_GLUED_PAGE_NUMBER = re.compile(r"(?<=\S)page[ \t]?\d{1,4}[ \t]*" + _LINE_END)
 
 
 def _page_numbers(text: str) -> tuple[str, int]:

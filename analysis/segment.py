@@ -2,13 +2,15 @@
 
 Every unit carries ``doc_id``, ``start`` and ``end`` in code points, and
 ``text[start:end]`` is exactly the unit's text. Segments follow the practice of IRaMuTeQ
-and rainette: about ``size`` words, cut preferably after a full stop, then after ``;`` or
-``:``, then after a comma, never across a paragraph. The tokenisation is a regular
+and rainette: about ``size`` words, cut preferably at a paragraph break, then at a line
+break, after a full stop, after ``;`` or ``:``, after a comma; a short paragraph (a heading,
+a list item) joins its neighbours rather than making a tiny segment. The tokenisation is a regular
 expression: it needs no downloaded data.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 from typing import Iterator
 
@@ -26,7 +28,10 @@ _ABBREVIATIONS = {
     "coord", "dir", "éd", "ed", "trad", "op", "cit", "ibid", "id", "sq", "sqq", "tél", "tel",
 }
 _SENTENCE_END = re.compile(r"[.!?…]+[»”\"')\]]*(?=\s+[«\"“(\[–—-]?\s*[A-ZÀ-ÖØ-Þ0-9])")
-_PRIORITY = [(re.compile(r"[.!?…]"), 4), (re.compile(r"[;:]"), 3), (re.compile(r","), 2)]
+_PRIORITY = [
+    (re.compile(r"\n[ \t]*\n"), 6), (re.compile(r"\n"), 5), (re.compile(r"[.!?…]"), 4),
+    (re.compile(r"[;:]"), 3), (re.compile(r","), 2),
+]
 
 
 def paragraph_spans(text: str) -> Iterator[tuple[int, int]]:
@@ -101,15 +106,17 @@ def units(doc_id: str, text: str, unit: str = "segment", size: int = 40) -> pd.D
     """The units of one document as a DataFrame (see :data:`COLUMNS`)."""
     if unit not in UNITS:
         raise ValueError(f"unit must be one of {UNITS}, not {unit!r}")
+    paragraphs = list(paragraph_spans(text))
+    if unit == "paragraph":
+        spans = paragraphs
+    elif unit == "sentence":
+        spans = [span for start, end in paragraphs for span in sentence_spans(text, start, end)]
+    else:
+        spans = list(segment_spans(text, 0, len(text), size))
+    paragraph_starts = [start for start, _ in paragraphs]
     rows = []
-    for paragraph, (p_start, p_end) in enumerate(paragraph_spans(text)):
-        if unit == "paragraph":
-            spans = [(p_start, p_end)]
-        elif unit == "sentence":
-            spans = sentence_spans(text, p_start, p_end)
-        else:
-            spans = segment_spans(text, p_start, p_end, size)
-        for start, end in spans:
-            piece = text[start:end]
-            rows.append((doc_id, unit, len(rows), paragraph, start, end, len(WORD.findall(piece)), piece))
+    for start, end in spans:
+        piece = text[start:end]
+        paragraph = bisect.bisect_right(paragraph_starts, start) - 1
+        rows.append((doc_id, unit, len(rows), paragraph, start, end, len(WORD.findall(piece)), piece))
     return pd.DataFrame(rows, columns=COLUMNS)

@@ -65,7 +65,7 @@ def read_docx(path: Path, data: bytes) -> list[ReadDocument]:
     if props.author:
         metadata["author"] = props.author
     if props.created:
-        metadata["date"] = props.created.date().isoformat()
+        metadata["file_date"] = props.created.date().isoformat()
     documents = documents_from_text(text, path.stem, metadata)
     if props.title and len(documents) == 1 and documents[0].metadata.get("genre") != "entretien":
         documents[0].title = props.title
@@ -115,7 +115,7 @@ def read_odt(path: Path, data: bytes) -> list[ReadDocument]:
         if value and key == "title":
             title = value
         elif value and key == "date":
-            metadata["date"] = value[:10]
+            metadata["file_date"] = value[:10]
         elif value:
             metadata[key] = value
     documents = documents_from_text(text, path.stem, metadata)

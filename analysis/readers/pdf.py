@@ -37,6 +37,6 @@ def read_pdf(path: Path, data: bytes) -> list[ReadDocument]:
         metadata["author"] = str(info["/Author"]).strip()
     created = getattr(reader.metadata, "creation_date", None) if reader.metadata else None
     if created:
-        metadata["date"] = created.date().isoformat()
+        metadata["file_date"] = created.date().isoformat()
     title = str(info.get("/Title") or "").strip() or first_line_title(text, path.stem)
     return [ReadDocument(text=text, title=title, metadata=metadata)]

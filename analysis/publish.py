@@ -1,0 +1,46 @@
+"""Tables and figures for the book, with private documents left out by default."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import pandas as pd
+
+INVENTORY_LABELS = {
+    "title": "Titre", "genre": "Genre", "year": "Année", "organisation": "Organisation",
+    "words": "Mots", "doc_id": "Identifiant",
+}
+
+
+def public_inventory(inventory: pd.DataFrame) -> pd.DataFrame:
+    """The inventory of the documents that may be published, with French column names."""
+    public = inventory[~inventory["private"]]
+    table = public[list(INVENTORY_LABELS)].sort_values(["year", "title"])
+    return table.rename(columns=INVENTORY_LABELS).reset_index(drop=True)
+
+
+def corpus_summary(inventory: pd.DataFrame) -> str:
+    """One French paragraph: how many documents, words, genres and years; private ones only counted."""
+    private = int(inventory["private"].sum())
+    years = sorted(y for y in inventory["year"] if y)
+    span = f"de {years[0]} à {years[-1]}" if years else "sans date"
+    return (
+        f"Le corpus compte **{len(inventory)} documents** ({inventory['words'].sum():,} mots, "
+        f"{inventory['genre'].nunique()} genres), datés {span}. "
+        f"{private} document(s) privé(s) sont comptés ici mais ne sont pas décrits dans ce livre."
+    ).replace(",", "\u202f")
+
+
+def genre_year_figure(inventory: pd.DataFrame) -> plt.Figure:
+    """Documents per year, stacked by genre (French labels)."""
+    counts = pd.crosstab(inventory["year"].replace("", "sans date"), inventory["genre"])
+    figure, axes = plt.subplots(figsize=(8, 4), layout="constrained")
+    counts.plot.bar(stacked=True, ax=axes, colormap="tab20", width=0.7)
+    axes.set_xlabel("Année")
+    axes.set_ylabel("Nombre de documents")
+    axes.set_title("Documents du corpus par année et par genre")
+    axes.legend(title="Genre", frameon=False, bbox_to_anchor=(1.01, 1), loc="upper left")
+    axes.tick_params(axis="x", rotation=0)
+    return figure
