@@ -103,6 +103,8 @@ def _ingest(corpus: Corpus, args: argparse.Namespace) -> int:
                  and not path.name.startswith(".") and path.resolve() not in listed]
     if manifest:
         for path, options in read_manifest(manifest):
+            if from_inbox and not path.exists():
+                continue  # ingested earlier, then removed from the inbox
             options.max_size_mb = args.max_size
             options.genre = options.genre or args.genre
             options.date = options.date or args.date
