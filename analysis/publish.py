@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import pandas as pd
+from matplotlib.figure import Figure
 
 INVENTORY_LABELS = {
     "title": "Titre", "genre": "Genre", "year": "Année", "organisation": "Organisation",
@@ -26,17 +23,19 @@ def corpus_summary(inventory: pd.DataFrame) -> str:
     private = int(inventory["private"].sum())
     years = sorted(y for y in inventory["year"] if y)
     span = f"de {years[0]} à {years[-1]}" if years else "sans date"
+    words = f"{inventory['words'].sum():,}".replace(",", "\u202f")
     return (
-        f"Le corpus compte **{len(inventory)} documents** ({inventory['words'].sum():,} mots, "
+        f"Le corpus compte **{len(inventory)} documents** ({words} mots, "
         f"{inventory['genre'].nunique()} genres), datés {span}. "
         f"{private} document(s) privé(s) sont comptés ici mais ne sont pas décrits dans ce livre."
-    ).replace(",", "\u202f")
+    )
 
 
-def genre_year_figure(inventory: pd.DataFrame) -> plt.Figure:
+def genre_year_figure(inventory: pd.DataFrame) -> Figure:
     """Documents per year, stacked by genre (French labels)."""
     counts = pd.crosstab(inventory["year"].replace("", "sans date"), inventory["genre"])
-    figure, axes = plt.subplots(figsize=(8, 4), layout="constrained")
+    figure = Figure(figsize=(8, 4), layout="constrained")
+    axes = figure.subplots()
     counts.plot.bar(stacked=True, ax=axes, colormap="tab20", width=0.7)
     axes.set_xlabel("Année")
     axes.set_ylabel("Nombre de documents")

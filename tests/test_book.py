@@ -1,0 +1,48 @@
+"""The book builds offline with Jupyter Book 1, executes its notebooks, and hides private documents."""
+
+from __future__ import annotations
+
+import html
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from analysis import Corpus
+from conftest import REPO, SEED_CORPUS
+
+
+@pytest.fixture(scope="module")
+def built_book(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("book")
+    jupyter_book = Path(sys.executable).parent / "jupyter-book"
+    if not jupyter_book.exists():
+        jupyter_book = Path(shutil.which("jupyter-book"))
+    result = subprocess.run(
+        [str(jupyter_book), "build", str(REPO), "--path-output", str(out), "--warningiserror"],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return out / "_build" / "html"
+
+
+def test_book_shows_the_public_inventory_and_its_figure(built_book):
+    page = (built_book / "book" / "corpus.html").read_text(encoding="utf-8")
+    assert 'lang="fr"' in (built_book / "book" / "intro.html").read_text(encoding="utf-8")
+    assert "12 documents" in page
+    assert "Rapport d'activité 2024 du RTES" in html.unescape(page)
+    images = re.findall(r'<img [^>]*src="\.\./(_images/[0-9a-f]+\.png)"', page)
+    assert len(images) == 1 and (built_book / images[0]).stat().st_size > 10_000
+
+
+def test_book_never_names_private_documents(built_book):
+    documents = Corpus.open(SEED_CORPUS).documents()
+    private_titles = list(documents[documents["private"] == "true"]["title"])
+    assert len(private_titles) == 2
+    text = html.unescape("\n".join(p.read_text(encoding="utf-8") for p in built_book.rglob("*.html")))
+    for title in private_titles:
+        assert title not in text
+        assert title[:40] not in text
