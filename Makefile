@@ -6,11 +6,11 @@ INSTALLED := $(VENV)/.installed
 
 .PHONY: book test corpus benchmark clean
 
-$(INSTALLED): requirements.txt pyproject.toml
+# .ci/constraints.txt pins every package, direct or not, to versions known to install offline here.
+$(INSTALLED): .ci/constraints.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
-	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -m pip install --quiet --constraint .ci/constraints.txt --editable ".[book,test]"
 	touch $@
 
 corpus: $(INSTALLED)
