@@ -7,6 +7,10 @@ of a page is the run of paragraphs just before its field block that its summary 
 its title is the paragraph before that body. A page with no body (only a summary) takes the
 paragraph right before its field block as its title and its summary as its body. A summary
 that differs from the body is kept after it, so that nothing of the export is lost.
+
+The site always fills the summary; a page whose summary were empty could not be told from a
+summary-only page, and its body would be taken for the previous page's summary (still kept,
+never dropped).
 """
 
 from __future__ import annotations
@@ -74,9 +78,26 @@ def _norm(paragraph: str) -> str:
     return " ".join(paragraph.split())
 
 
-def _opening(paragraph: str) -> str:
-    """The start of a paragraph: a summary may extend the body's first paragraph."""
-    return _norm(paragraph)[:80]
+def _same_opening(paragraph: str, summary_start: str) -> bool:
+    """Whether a summary starts with this paragraph, which it may complete or shorten."""
+    shorter, longer = sorted((_norm(paragraph).rstrip(".…!? "), _norm(summary_start).rstrip(".…!? ")), key=len)
+    return shorter == longer or (len(shorter) >= 20 and longer.startswith(shorter))
+
+
+def _body_start(region: list[str], after: list[str]) -> int:
+    """Where, in the paragraphs before a field block, the body its summary repeats begins.
+
+    The body is the tail of the region that the summary's head repeats paragraph by
+    paragraph (the first one may be completed or shortened); the longest such tail wins (index 0 is the title at least). Without one, the
+    page has no body: ``len(region)``.
+    """
+    for start in range(1, len(region)):
+        tail = region[start:]
+        if len(tail) <= len(after) and _same_opening(tail[0], after[0]) and all(
+            _norm(a) == _norm(b) for a, b in zip(tail[1:], after[1:])
+        ):
+            return start
+    return len(region)
 
 
 def _merge_repetition(body: list[str], summary: list[str]) -> list[str] | None:
@@ -121,12 +142,7 @@ def split_web_export(text: str) -> tuple[list[ReadDocument], list[str]]:
     starts = []  # (title index, body start) within each region
     for k, region in enumerate(regions):
         after = regions[k + 1] if k + 1 < len(regions) else tail
-        body_start = len(region)
-        if after:
-            first = _opening(after[0])
-            matches = [j for j in range(1, len(region)) if _opening(region[j]) == first]
-            if matches:
-                body_start = matches[-1]
+        body_start = _body_start(region, after)
         starts.append((max(body_start - 1, 0), body_start))
 
     preamble = regions[0][:starts[0][0]] if regions else []
