@@ -134,10 +134,8 @@ def _ingest(corpus: Corpus, args: argparse.Namespace) -> int:
     print(f"{len(report.added)} document(s) ajouté(s), {len(report.unchanged)} déjà présent(s), "
           f"{len(report.failed)} fichier(s) refusé(s).")
     if from_inbox:
-        done = {str(path) for path, _ in report.unchanged} | {
-            str(path) for path, _ in files if path.name in {row["original_name"] for row in report.added}}
-        for path, _ in files:
-            if str(path) in done and path.parent == corpus.inbox_dir:
+        for path in report.stored:
+            if path.parent == corpus.inbox_dir:
                 path.unlink()
     return 2 if report.failed else 0
 

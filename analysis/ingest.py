@@ -25,12 +25,13 @@ from .corpus import Corpus, sha256
 from .errors import AtelierError, CorpusError, InputError
 from .fsio import atomic_write_bytes, locked
 from .metadata import (
-    CORE_COLUMNS, SETTABLE_COLUMNS, STANDARD_COLUMNS, canonical_genre, canonical_level,
-    check_doc_id, parse_bool, parse_date, slugify,
+    CORE_COLUMNS, PROVENANCE_COLUMNS, SETTABLE_COLUMNS, STANDARD_COLUMNS, canonical_genre,
+    canonical_level, check_doc_id, parse_bool, parse_date, slugify,
 )
 from .readers import read_source
 
 DEFAULT_MAX_SIZE_MB = 50.0
+HASH_AND_PLACE = {"doc_id", "source", "source_sha256", "text_sha256"}
 MANIFEST_NAME = "manifest.csv"
 
 
@@ -67,7 +68,9 @@ class PlannedFile:
 class IngestReport:
     added: list[dict[str, str]] = field(default_factory=list)
     unchanged: list[tuple[Path, str]] = field(default_factory=list)
-    failed: list[InputError | AtelierError] = field(default_factory=list)
+    failed: list[AtelierError] = field(default_factory=list)
+    #: Files whose bytes now lie in ``sources/`` (added or already there).
+    stored: list[Path] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -116,8 +119,19 @@ def _metadata_row(read_metadata: dict[str, str], title: str, options: IngestOpti
 
 
 def _family(table: pd.DataFrame, base: str) -> pd.DataFrame:
-    pattern = re.compile(rf"{re.escape(base)}(?:-v\d+)?")
-    return table[table["doc_id"].map(lambda d: bool(pattern.fullmatch(d)))]
+    """The document ``base`` and its later versions (``base-v2``… that replace another)."""
+    pattern = re.compile(rf"{re.escape(base)}-v\d+")
+    versions = table["doc_id"].map(lambda d: bool(pattern.fullmatch(d))) & table["replaces"].ne("")
+    return table[table["doc_id"].eq(base) | versions]
+
+
+def _inherit(row: dict[str, str], previous: pd.Series) -> None:
+    """A new version keeps what researchers recorded on the previous one, and its privacy."""
+    for column, value in previous.items():
+        if column not in PROVENANCE_COLUMNS and column not in HASH_AND_PLACE and not row.get(column):
+            row[column] = value
+    if previous.get("private") == "true":
+        row["private"] = "true"
 
 
 def _latest(table: pd.DataFrame, family: pd.DataFrame) -> pd.Series:
@@ -175,7 +189,10 @@ def _plan_file(
         text, cleaning = clean(document.text)
         if not text.strip():
             continue
-        row = _metadata_row(document.metadata, document.title, options)
+        try:
+            row = _metadata_row(document.metadata, document.title, options)
+        except AtelierError as error:
+            raise InputError(path, str(error)) from None
         base = options.doc_id or document.doc_id_hint or slugify(
             document.title if document.part is not None else path.stem
         )
@@ -201,6 +218,7 @@ def _plan_file(
                 continue
             version = int(latest.get("version") or 1) + 1
             doc_id, replaces = f"{base}-v{version}", latest["doc_id"]
+            _inherit(row, latest)
         if doc_id in planned_ids:
             raise InputError(
                 path, f"identifiant « {doc_id} » en double avec « {planned_ids[doc_id]} » dans la même commande : "
@@ -256,24 +274,23 @@ def ingest(
         planned_ids: dict[str, Path] = {}
         taken_sources: set[str] = set()
         plans: list[PlannedFile] = []
-        seen_shas: set[str] = set()
-        show = None if progress is None else not progress
-        for path, options in tqdm(files, desc="Ingestion", unit="fichier", disable=show if len(files) > 1 else True, file=sys.stderr):
+        seen_sources: set[str] = set()
+        quiet = len(files) < 2 if progress is None else not progress
+        for path, options in tqdm(files, desc="Ingestion", unit="fichier", disable=quiet or None, file=sys.stderr):
             try:
                 plan = _plan_file(corpus, path, options, table, planned_ids, taken_sources, now)
             except AtelierError as error:
                 report.failed.append(error)
                 continue
-            if plan.documents:
-                sha = plan.documents[0].row["source_sha256"]
-                if sha in seen_shas:
-                    report.unchanged.append((path, "identique à un autre fichier de la commande"))
-                    continue
-                seen_shas.add(sha)
-            plans.append(plan)
-            for doc_id in plan.unchanged:
-                report.unchanged.append((path, doc_id))
+            if plan.documents and plan.documents[0].row["source_sha256"] in seen_sources:
+                report.unchanged.append((path, "identique à un autre fichier de la commande"))
+            else:
+                plans.extend([plan] if plan.documents else [])
+                seen_sources.update(doc.row["source_sha256"] for doc in plan.documents)
+                report.unchanged.extend((path, doc_id) for doc_id in plan.unchanged)
+            report.stored.append(path)
         if report.failed and not keep_going:
+            report.stored.clear()
             return report
         new_documents = [doc for plan in plans for doc in plan.documents]
         if new_documents:

@@ -97,7 +97,7 @@ def test_same_file_twice_is_a_no_op(atelier, corpus_dir, tmp_path):
 def test_changed_source_gives_a_new_version_and_keeps_the_old_text(atelier, corpus_dir, tmp_path):
     path = tmp_path / "note.txt"
     path.write_text("Première version de la note.\n", encoding="utf-8")
-    atelier("ingest", path)
+    atelier("ingest", path, "--private", "--attr", "territory=Grenoble")
     old_text = (corpus_dir / "texts" / "note.txt").read_bytes()
     path.write_text("Deuxième version de la note, complétée.\n", encoding="utf-8")
     status, out, _ = atelier("ingest", path)
@@ -107,6 +107,8 @@ def test_changed_source_gives_a_new_version_and_keeps_the_old_text(atelier, corp
     assert list(corpus.documents()["doc_id"]) == ["note-v2"]
     assert list(corpus.documents(include_replaced=True)["doc_id"]) == ["note", "note-v2"]
     assert corpus.text("note-v2") == "Deuxième version de la note, complétée.\n"
+    current = corpus.document("note-v2")
+    assert (current["private"], current["territory"], current["replaces"]) == ("true", "Grenoble", "note")
     assert sorted(p.name for p in (corpus_dir / "sources").iterdir()) == ["note-2.txt", "note.txt"]
 
 
@@ -289,3 +291,13 @@ def test_texts_hash_matches_documents_csv_in_the_shipped_corpus():
     for row in documents.itertuples():
         assert sha256((SEED_CORPUS / "texts" / f"{row.doc_id}.txt").read_bytes()) == row.text_sha256
         assert sha256((SEED_CORPUS / "sources" / row.source).read_bytes()) == row.source_sha256
+
+
+def test_a_file_named_like_a_version_is_its_own_document(atelier, corpus_dir, tmp_path):
+    for name in ("note.txt", "note-v2.txt"):
+        (tmp_path / name).write_text(f"Texte de {name}.\n", encoding="utf-8")
+    status, _, err = atelier("ingest", tmp_path / "note-v2.txt", tmp_path / "note.txt")
+    assert status == 0, err
+    documents = Corpus.open(corpus_dir).documents()
+    assert sorted(documents["doc_id"]) == ["note", "note-v2"]
+    assert set(documents["replaces"]) == {""}
