@@ -271,3 +271,12 @@ def rules_table() -> pd.DataFrame:
     return pd.DataFrame(
         [(rule.name, rule.description) for rule in RULES], columns=["rule", "description"]
     )
+
+
+def clean_verbatim(text: str) -> tuple[str, dict[str, int]]:
+    """Only what every text of the corpus must satisfy: LF line ends and NFC."""
+    counts = {}
+    for rule in RULES:
+        if rule.name in ("fins_de_ligne", "unicode_nfc"):
+            text, counts[rule.name] = rule.apply(text)
+    return text, counts

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .codings import CodingStore
 from .errors import CorpusError
 from .fsio import atomic_write_bytes
 from .metadata import CORE_COLUMNS
@@ -66,6 +67,14 @@ class Corpus:
     @property
     def derived_dir(self) -> Path:
         return self.root / "derived"
+
+    @property
+    def codebook_path(self) -> Path:
+        return self.root / "codebook.yaml"
+
+    @property
+    def codings(self) -> CodingStore:
+        return CodingStore(self.root / "codings")
 
     @property
     def lock_path(self) -> Path:

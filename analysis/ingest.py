@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 from tqdm import tqdm
 
-from .clean import clean
+from .clean import clean, clean_verbatim
 from .corpus import Corpus, sha256
 from .errors import AtelierError, CorpusError, InputError
 from .fsio import atomic_write_bytes, locked
@@ -28,7 +28,8 @@ from .metadata import (
     CORE_COLUMNS, PROVENANCE_COLUMNS, SETTABLE_COLUMNS, STANDARD_COLUMNS, canonical_genre,
     canonical_level, check_doc_id, parse_bool, parse_date, slugify,
 )
-from .readers import read_source
+from .readers import ReadDocument, read_source
+from .readers.base import decode_text
 
 DEFAULT_MAX_SIZE_MB = 50.0
 HASH_AND_PLACE = {"doc_id", "source", "source_sha256", "text_sha256"}
@@ -46,6 +47,9 @@ class IngestOptions:
     attrs: dict[str, str] = field(default_factory=dict)
     doc_id: str | None = None
     max_size_mb: float = DEFAULT_MAX_SIZE_MB
+    #: Keep the text exactly as it is (UTF-8, only CRLF→LF and NFC applied), with no format
+    #: detection and no cleaning: for texts whose offsets are already known, as on import.
+    verbatim: bool = False
 
 
 @dataclass
@@ -180,13 +184,16 @@ def _plan_file(
     known = table[table["source_sha256"] == source_sha]
     if not known.empty:
         return PlannedFile(path, known.iloc[0]["source"], None, [], list(known["doc_id"]))
-    format_name, read_documents = read_source(path, data)
+    if options.verbatim:
+        format_name, read_documents = "texte", [ReadDocument(text=decode_text(path, data)[0], title=path.stem)]
+    else:
+        format_name, read_documents = read_source(path, data)
     if options.doc_id and len(read_documents) > 1:
         raise InputError(path, f"--doc-id impossible : le fichier contient {len(read_documents)} documents")
     source, must_copy = _source_destination(corpus, path, data, taken_sources)
     planned = PlannedFile(path, source, data if must_copy else None, [], [])
     for document in read_documents:
-        text, cleaning = clean(document.text)
+        text, cleaning = clean_verbatim(document.text) if options.verbatim else clean(document.text)
         if not text.strip():
             continue
         try:

@@ -1,0 +1,159 @@
+"""Inter-coder agreement: percent agreement, Cohen's kappa and Krippendorff's alpha.
+
+Each code is judged present or absent in each unit, for each coder: a ~40-word segment
+(present when one of the coder's codings of that code overlaps it) or a single character.
+Only documents that every compared coder has coded are used: a document one coder has not
+opened yet says nothing about agreement. ``exclude_uncoded`` leaves out the units nobody coded
+at all, which otherwise inflate agreement. The statistics come from scikit-learn
+(``cohen_kappa_score``) and the ``krippendorff`` package.
+"""
+
+from __future__ import annotations
+
+import itertools
+import warnings
+
+import krippendorff
+import numpy as np
+import pandas as pd
+from sklearn.metrics import cohen_kappa_score
+
+from .codebook import with_descendants
+
+OVERALL = "(ensemble)"
+UNITS = ("segment", "character")
+
+
+def _documents_coded_by_all(codings: pd.DataFrame, coders: list[str]) -> list[str]:
+    by_doc = codings.groupby("doc_id")["coder"].agg(set)
+    return sorted(doc for doc, who in by_doc.items() if set(coders) <= who)
+
+
+def presence(codings: pd.DataFrame, coders: list[str], units: pd.DataFrame) -> dict[str, np.ndarray]:
+    """For each code, a (coders × units) 0/1 array: does the coder apply the code to the unit?
+
+    ``units`` has ``doc_id``, ``start`` and ``end``; a coding counts in a unit it overlaps.
+    """
+    codes = sorted(codings["code"].unique())
+    result = {code: np.zeros((len(coders), len(units)), dtype=np.int8) for code in codes}
+    positions = {doc: np.flatnonzero(units["doc_id"].to_numpy() == doc) for doc in units["doc_id"].unique()}
+    starts, ends = units["start"].to_numpy(), units["end"].to_numpy()
+    row_of = {coder: i for i, coder in enumerate(coders)}
+    for coding in codings.itertuples():
+        if coding.coder not in row_of or coding.doc_id not in positions:
+            continue
+        index = positions[coding.doc_id]
+        hit = index[(starts[index] < coding.end) & (ends[index] > coding.start)]
+        result[coding.code][row_of[coding.coder], hit] = 1
+    return result
+
+
+def character_units(texts: dict[str, str]) -> pd.DataFrame:
+    """One unit per character of each text."""
+    frames = [pd.DataFrame({"doc_id": doc_id, "start": np.arange(len(text)), "end": np.arange(1, len(text) + 1)})
+              for doc_id, text in texts.items()]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["doc_id", "start", "end"])
+
+
+def _statistics(matrix: np.ndarray) -> dict[str, float]:
+    pairs = list(itertools.combinations(range(matrix.shape[0]), 2))
+    percent = float(np.mean([np.mean(matrix[a] == matrix[b]) for a, b in pairs])) if matrix.shape[1] else np.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        kappas = [cohen_kappa_score(matrix[a], matrix[b], labels=[0, 1]) for a, b in pairs]
+    kappa = float(np.mean(kappas)) if matrix.shape[1] else np.nan
+    try:
+        alpha = float(krippendorff.alpha(reliability_data=matrix, level_of_measurement="nominal"))
+    except ValueError:  # a single value everywhere: agreement is undefined, not perfect
+        alpha = np.nan
+    return {"percent_agreement": percent, "cohen_kappa": kappa, "krippendorff_alpha": alpha}
+
+
+def _units(corpus, codings: pd.DataFrame, coders: list[str], unit: str) -> pd.DataFrame:
+    if unit not in UNITS:
+        raise ValueError(f"unit must be one of {UNITS}")
+    documents = _documents_coded_by_all(codings, coders)
+    if unit == "segment":
+        segments = corpus.units("segment")
+        return segments[segments["doc_id"].isin(documents)].reset_index(drop=True)
+    return character_units({doc_id: corpus.text(doc_id) for doc_id in documents})
+
+
+def agreement(corpus, codings: pd.DataFrame, coders: list[str] | None = None, unit: str = "segment",
+              exclude_uncoded: bool = False, codes: list[str] | None = None) -> pd.DataFrame:
+    """Agreement per code and overall (the ``(ensemble)`` row pools every code's units).
+
+    With more than two coders, ``percent_agreement`` and ``cohen_kappa`` are means over the
+    pairs of coders; Krippendorff's alpha takes all coders at once.
+    """
+    coders = sorted(coders or codings["coder"].unique())
+    if len(coders) < 2:
+        raise ValueError("il faut au moins deux codeurs pour mesurer un accord")
+    chosen = codings[codings["coder"].isin(coders)]
+    if codes:
+        chosen = chosen[chosen["code"].isin({c for code in codes for c in with_descendants(code, chosen["code"])})]
+    units = _units(corpus, chosen, coders, unit)
+    by_code = presence(chosen, coders, units)
+    keep = np.ones(len(units), dtype=bool)
+    if exclude_uncoded and by_code:
+        keep = np.any([m.any(axis=0) for m in by_code.values()], axis=0)
+    rows = []
+    for code, matrix in by_code.items():
+        kept = matrix[:, keep]
+        rows.append({"code": code, "units": kept.shape[1], "coded_units": int(kept.any(axis=0).sum()),
+                     **_statistics(kept)})
+    pooled = np.concatenate([m[:, keep] for m in by_code.values()], axis=1) if by_code else np.zeros((len(coders), 0))
+    rows.append({"code": OVERALL, "units": pooled.shape[1], "coded_units": int(pooled.any(axis=0).sum()),
+                 **_statistics(pooled)})
+    table = pd.DataFrame(rows)
+    table.attrs.update(unit=unit, coders=coders, exclude_uncoded=exclude_uncoded,
+                       documents=sorted(units["doc_id"].unique()))
+    return table
+
+
+def pairwise_kappa(corpus, codings: pd.DataFrame, coders: list[str] | None = None, unit: str = "segment",
+                   exclude_uncoded: bool = False) -> pd.DataFrame:
+    """Cohen's kappa over all codes pooled, for every pair of coders."""
+    coders = sorted(coders or codings["coder"].unique())
+    rows = []
+    for first, second in itertools.combinations(coders, 2):
+        overall = agreement(corpus, codings, [first, second], unit, exclude_uncoded).iloc[-1]
+        rows.append({"coder_a": first, "coder_b": second, "units": overall["units"],
+                     "percent_agreement": overall["percent_agreement"], "cohen_kappa": overall["cohen_kappa"]})
+    return pd.DataFrame(rows)
+
+
+def disagreements(corpus, codings: pd.DataFrame, coders: list[str] | None = None,
+                  unit: str = "segment") -> pd.DataFrame:
+    """The places where coders differ, for reconciliation: span, text, who coded it, who did not.
+
+    With the character unit, neighbouring characters with the same disagreement form one span.
+    """
+    coders = sorted(coders or codings["coder"].unique())
+    chosen = codings[codings["coder"].isin(coders)]
+    units = _units(corpus, chosen, coders, unit)
+    rows = []
+    for code, matrix in presence(chosen, coders, units).items():
+        differs = matrix.min(axis=0) != matrix.max(axis=0)
+        run = None
+        for index in np.flatnonzero(differs):
+            unit_row = units.iloc[index]
+            who = tuple(coders[i] for i in np.flatnonzero(matrix[:, index]))
+            if run and unit == "character" and run["doc_id"] == unit_row["doc_id"] \
+                    and run["end"] == unit_row["start"] and run["who"] == who:
+                run["end"] = int(unit_row["end"])
+                continue
+            if run:
+                rows.append(run)
+            run = {"code": code, "doc_id": unit_row["doc_id"], "start": int(unit_row["start"]),
+                   "end": int(unit_row["end"]), "who": who}
+        if run:
+            rows.append(run)
+    texts = {doc: corpus.text(doc) for doc in {r["doc_id"] for r in rows}}
+    table = pd.DataFrame([
+        {"code": r["code"], "doc_id": r["doc_id"], "start": r["start"], "end": r["end"],
+         "text": texts[r["doc_id"]][r["start"]:r["end"]], "coded_by": ", ".join(r["who"]),
+         "not_coded_by": ", ".join(c for c in coders if c not in r["who"])}
+        for r in rows
+    ], columns=["code", "doc_id", "start", "end", "text", "coded_by", "not_coded_by"])
+    return table.sort_values(["doc_id", "start", "code"]).reset_index(drop=True)
