@@ -59,7 +59,8 @@ def _statistics(matrix: np.ndarray) -> dict[str, float]:
     pairs = list(itertools.combinations(range(matrix.shape[0]), 2))
     percent = float(np.mean([np.mean(matrix[a] == matrix[b]) for a, b in pairs])) if matrix.shape[1] else np.nan
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
+        # One value everywhere leaves kappa undefined: it is reported as NaN, not as a warning.
+        warnings.simplefilter("ignore")
         kappas = [cohen_kappa_score(matrix[a], matrix[b], labels=[0, 1]) for a, b in pairs]
     kappa = float(np.mean(kappas)) if matrix.shape[1] else np.nan
     try:

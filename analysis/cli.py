@@ -13,6 +13,8 @@ from .clean import rules_table
 from .corpus import Corpus
 from .errors import AtelierError
 from .ingest import DEFAULT_MAX_SIZE_MB, MANIFEST_NAME, IngestOptions, ingest, parse_attrs, read_manifest
+from .cli_coding import add_coding_commands
+from .cli_table import print_table
 from .segment import UNITS
 
 _ARGPARSE_FR = {
@@ -45,6 +47,7 @@ def _parser() -> argparse.ArgumentParser:
         "Formats : .txt .md .html .docx .odt .pdf .vtt .srt .bib .ris. Tout ou rien : si un fichier "
         "est refusé, rien n’est écrit (sauf avec --keep-going). Sans fichier, ingère le dossier inbox/ du corpus.",
     )
+    ingest_parser.set_defaults(handler=_ingest)
     ingest_parser.add_argument("paths", nargs="*", type=Path, metavar="FICHIER", help="fichiers à ingérer")
     ingest_parser.add_argument("--genre", help="genre par défaut (plan d'action, étude, entretien…)")
     ingest_parser.add_argument("--date", help="date par défaut : AAAA, AAAA-MM, AAAA-MM-JJ ou AAAA/AAAA")
@@ -60,10 +63,12 @@ def _parser() -> argparse.ArgumentParser:
 
     corpus_parser = commands.add_parser("corpus", help="inventaire du corpus",
                                         description="Affiche l’inventaire des documents du corpus.")
+    corpus_parser.set_defaults(handler=_corpus)
     corpus_parser.add_argument("--csv", action="store_true", help="sortie CSV complète")
 
     show_parser = commands.add_parser("show", help="afficher un document",
                                       description="Affiche les métadonnées et le texte d’un document.")
+    show_parser.set_defaults(handler=_show)
     show_parser.add_argument("doc_id", metavar="DOC_ID")
     show_parser.add_argument("--units", choices=UNITS, help="afficher le découpage en unités avec leurs positions")
 
@@ -71,17 +76,14 @@ def _parser() -> argparse.ArgumentParser:
         "segments", help="découper le corpus en paragraphes, phrases et segments",
         description="Calcule les unités (dans corpus/derived/, mis en cache) et écrit un CSV par unité.",
     )
+    units_parser.set_defaults(handler=_segments)
     units_parser.add_argument("--size", type=int, default=40, help="taille visée des segments en mots (défaut : 40)")
 
     commands.add_parser("cleaning", help="rapport de nettoyage",
-                        description="Règles de nettoyage appliquées et nombre de corrections par document.")
+                        description="Règles de nettoyage appliquées et nombre de corrections par document.",
+                        ).set_defaults(handler=_cleaning)
+    add_coding_commands(commands)
     return parser
-
-
-def _print_table(table: pd.DataFrame) -> None:
-    with pd.option_context("display.max_rows", None, "display.max_columns", None, "display.width", 200,
-                           "display.max_colwidth", 60):
-        print(table.to_string(index=False))
 
 
 def _ingest(corpus: Corpus, args: argparse.Namespace) -> int:
@@ -140,55 +142,61 @@ def _ingest(corpus: Corpus, args: argparse.Namespace) -> int:
     return 2 if report.failed else 0
 
 
+def _corpus(corpus: Corpus, args: argparse.Namespace) -> int:
+    inventory = corpus.inventory()
+    if args.csv:
+        inventory.to_csv(sys.stdout, index=False, lineterminator="\n")
+        return 0
+    columns = ["doc_id", "title", "genre", "year", "private", "words"]
+    print_table(inventory[columns].rename(columns={
+        "title": "titre", "year": "année", "private": "privé", "words": "mots"}))
+    print(f"{len(inventory)} document(s), {inventory['words'].sum()} mots.")
+    return 0
+
+
+def _show(corpus: Corpus, args: argparse.Namespace) -> int:
+    row = corpus.document(args.doc_id)
+    for column, value in row.items():
+        if value:
+            print(f"{column:>14} : {value}")
+    print()
+    if args.units:
+        units = corpus.units(args.units)
+        print_table(units[units["doc_id"] == args.doc_id][["n", "start", "end", "n_words", "text"]])
+    else:
+        print(corpus.text(args.doc_id), end="")
+    return 0
+
+
+def _segments(corpus: Corpus, args: argparse.Namespace) -> int:
+    out_dir = corpus.derived_dir
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for unit in UNITS:
+        table = corpus.units(unit, args.size)
+        name = f"{unit}s.csv"
+        table.to_csv(out_dir / name, index=False, lineterminator="\n")
+        print(f"{unit} : {len(table)} unités → {out_dir / name}")
+    return 0
+
+
+def _cleaning(corpus: Corpus, args: argparse.Namespace) -> int:
+    print_table(rules_table().rename(columns={"rule": "règle"}))
+    if corpus.cleaning_csv.exists():
+        report = pd.read_csv(corpus.cleaning_csv, dtype={"doc_id": str})
+        print()
+        print_table(report.pivot_table(index="doc_id", columns="rule", values="count",
+                                       aggfunc="sum", fill_value=0).reset_index())
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     corpus = Corpus.open(args.corpus)
     try:
-        if args.command == "ingest":
-            return _ingest(corpus, args)
-        if args.command == "corpus":
-            inventory = corpus.inventory()
-            if args.csv:
-                inventory.to_csv(sys.stdout, index=False, lineterminator="\n")
-            else:
-                columns = ["doc_id", "title", "genre", "year", "private", "words"]
-                _print_table(inventory[columns].rename(columns={
-                    "title": "titre", "year": "année", "private": "privé", "words": "mots"}))
-                print(f"{len(inventory)} document(s), {inventory['words'].sum()} mots.")
-            return 0
-        if args.command == "show":
-            row = corpus.document(args.doc_id)
-            for column, value in row.items():
-                if value:
-                    print(f"{column:>14} : {value}")
-            print()
-            if args.units:
-                units = corpus.units(args.units)
-                _print_table(units[units["doc_id"] == args.doc_id][["n", "start", "end", "n_words", "text"]])
-            else:
-                print(corpus.text(args.doc_id), end="")
-            return 0
-        if args.command == "segments":
-            out_dir = corpus.derived_dir
-            for unit in UNITS:
-                table = corpus.units(unit, args.size)
-                name = f"{unit}s.csv"
-                out_dir.mkdir(parents=True, exist_ok=True)
-                table.to_csv(out_dir / name, index=False, lineterminator="\n")
-                print(f"{unit} : {len(table)} unités → {out_dir / name}")
-            return 0
-        if args.command == "cleaning":
-            _print_table(rules_table().rename(columns={"rule": "règle"}))
-            if corpus.cleaning_csv.exists():
-                report = pd.read_csv(corpus.cleaning_csv, dtype={"doc_id": str})
-                print()
-                _print_table(report.pivot_table(index="doc_id", columns="rule", values="count",
-                                                aggfunc="sum", fill_value=0).reset_index())
-            return 0
+        return args.handler(corpus, args)
     except AtelierError as error:
         print(f"erreur : {error}", file=sys.stderr)
         return error.exit_status
-    return 0
 
 
 if __name__ == "__main__":

@@ -1,0 +1,196 @@
+"""``atelier`` commands for the codebook, codings, queries and agreement (French messages)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .agreement import UNITS as AGREEMENT_UNITS, agreement, disagreements, pairwise_kappa
+from .anchoring import anchored_codings, check_span
+from .cli_table import print_table
+from .codebook import check_codebook, load_codebook, tree_text
+from .codings import MEMO_TARGETS, check_coder
+from .corpus import Corpus
+from .errors import AtelierError
+from .queries import PLACED, current_codings, kwic, select_code
+
+
+def _codebook(corpus: Corpus, args: argparse.Namespace) -> int:
+    if args.action == "check":
+        problems = check_codebook(corpus.codebook_path)
+        if problems:
+            print(f"erreur : {corpus.codebook_path} : {len(problems)} problème(s)", file=sys.stderr)
+            for problem in problems:
+                print(f"  - {problem}", file=sys.stderr)
+            return 2
+        print(f"{corpus.codebook_path} : livre de codes valide ({len(load_codebook(corpus.codebook_path))} codes).")
+        return 0
+    codebook = load_codebook(corpus.codebook_path)
+    codings = current_codings(corpus)
+    counts = {code: len(select_code(codings, code)) for code in codebook["path"]}
+    print(tree_text(codebook, counts))
+    return 0
+
+
+def _known_code(corpus: Corpus, code: str) -> str:
+    if corpus.codebook_path.exists():
+        codebook = load_codebook(corpus.codebook_path)
+        if code not in set(codebook["path"]):
+            close = [p for p in codebook["path"] if code.split("/")[-1] in p][:5]
+            hint = f" (codes proches : {', '.join(close)})" if close else ""
+            raise AtelierError(f"code inconnu : « {code} »{hint} — voir « atelier codebook »")
+    return code
+
+
+def _codings(corpus: Corpus, args: argparse.Namespace) -> int:
+    if args.check:
+        replay = corpus.codings.replay()
+        placed = anchored_codings(corpus, replay.codings)
+        troubled = placed[placed["status"] != "ok"]
+        for problem in replay.problems:
+            print(f"problème : {problem}")
+        if not troubled.empty:
+            print_table(troubled[["coder", "code", "recorded_doc_id", "recorded_start", "recorded_end",
+                                  "status", "doc_id", "start", "end", "text"]])
+        unplaced = troubled[~troubled["status"].isin(PLACED)]
+        print(f"{len(placed)} codage(s) : {len(placed) - len(troubled)} en place, "
+              f"{(troubled['status'] == 'réancré').sum()} réancré(s) sur une nouvelle version, "
+              f"{len(unplaced)} à revoir ; {len(replay.problems)} ligne(s) de journal en cause.")
+        return 2 if len(unplaced) or replay.problems else 0
+    codings = current_codings(corpus, [args.coder] if args.coder else None)
+    if args.code:
+        codings = select_code(codings, args.code)
+    if args.doc:
+        codings = codings[codings["doc_id"] == args.doc]
+    shown = codings.assign(text=codings["text"].str.replace("\n", " ").str.slice(0, 60))
+    print_table(shown[["coding_id", "coder", "doc_id", "start", "end", "code", "text"]])
+    print(f"{len(codings)} codage(s).")
+    return 0
+
+
+def _code(corpus: Corpus, args: argparse.Namespace) -> int:
+    check_coder(args.coder)
+    code = _known_code(corpus, args.code)
+    text_sha256, snippet = check_span(corpus, args.doc_id, args.start, args.end)
+    event = corpus.codings.add(args.coder, args.doc_id, text_sha256, args.start, args.end, code, snippet,
+                               args.memo or "")
+    print(f"codé : {event['coding']} — {args.doc_id} [{args.start}:{args.end}] {code} « {snippet[:80]} »")
+    return 0
+
+
+def _uncode(corpus: Corpus, args: argparse.Namespace) -> int:
+    corpus.codings.remove(args.coder, args.coding_id)
+    print(f"codage retiré : {args.coding_id} (annulable avec « atelier undo --coder {args.coder} »)")
+    return 0
+
+
+def _undo_redo(corpus: Corpus, args: argparse.Namespace) -> int:
+    action = corpus.codings.undo if args.command == "undo" else corpus.codings.redo
+    event = action(args.coder)
+    if event is None:
+        print("Rien à annuler." if args.command == "undo" else "Rien à rétablir.")
+        return 0
+    verb = "annulé" if args.command == "undo" else "rétabli"
+    print(f"{verb} : {event['event']} {event.get('coding') or event.get('ref', '')}")
+    return 0
+
+
+def _memo(corpus: Corpus, args: argparse.Namespace) -> int:
+    if args.target == "document":
+        corpus.document(args.ref)
+    elif args.target == "code":
+        _known_code(corpus, args.ref)
+    corpus.codings.memo(args.coder, args.target, args.ref, args.text)
+    print(f"mémo enregistré sur {args.target} « {args.ref} ».")
+    return 0
+
+
+def _kwic(corpus: Corpus, args: argparse.Namespace) -> int:
+    table = kwic(corpus, args.pattern, width=args.width, regex=args.regex)
+    print_table(table[["doc_id", "start", "left", "match", "right"]])
+    print(f"{len(table)} occurrence(s).")
+    return 0
+
+
+def _agreement(corpus: Corpus, args: argparse.Namespace) -> int:
+    codings = current_codings(corpus, args.coders)
+    if codings["coder"].nunique() < 2:
+        raise AtelierError("il faut les codages d’au moins deux codeurs pour mesurer un accord")
+    if args.disagreements:
+        print_table(disagreements(corpus, codings, args.coders, args.unit).assign(
+            text=lambda t: t["text"].str.replace("\n", " ").str.slice(0, 70)))
+        return 0
+    table = agreement(corpus, codings, args.coders, args.unit, args.exclude_uncoded)
+    print(f"Unité : {args.unit} ; codeurs : {', '.join(table.attrs['coders'])} ; "
+          f"documents codés par tous : {len(table.attrs['documents'])}"
+          + (" ; texte non codé exclu" if args.exclude_uncoded else ""))
+    print_table(table.rename(columns={"units": "unités", "coded_units": "unités codées",
+                                      "percent_agreement": "accord %", "cohen_kappa": "kappa de Cohen",
+                                      "krippendorff_alpha": "alpha de Krippendorff"}).round(3))
+    if len(table.attrs["coders"]) > 2:
+        print()
+        print_table(pairwise_kappa(corpus, codings, args.coders, args.unit, args.exclude_uncoded).round(3))
+    return 0
+
+
+def add_coding_commands(commands) -> None:
+    codebook = commands.add_parser("codebook", help="livre de codes : arborescence ou vérification",
+                                   description="Affiche l’arborescence des codes avec leur nombre de codages, "
+                                   "ou vérifie corpus/codebook.yaml (« atelier codebook check »).")
+    codebook.add_argument("action", nargs="?", choices=["show", "check"], default="show")
+    codebook.set_defaults(handler=_codebook)
+
+    codings = commands.add_parser("codings", help="lister les codages",
+                                  description="Codages actuels, replacés dans les textes courants.")
+    codings.add_argument("--code", help="code (avec ses sous-codes)")
+    codings.add_argument("--coder", help="codeur")
+    codings.add_argument("--doc", help="document")
+    codings.add_argument("--check", action="store_true",
+                         help="vérifier les journaux et les positions (codages réancrés ou à revoir)")
+    codings.set_defaults(handler=_codings)
+
+    code = commands.add_parser("code", help="coder un passage",
+                               description="Applique un code au passage [START, END[ d’un document "
+                               "(positions en caractères du texte normalisé).")
+    code.add_argument("doc_id", metavar="DOC_ID")
+    code.add_argument("start", type=int, metavar="START")
+    code.add_argument("end", type=int, metavar="END")
+    code.add_argument("code", metavar="CODE")
+    code.add_argument("--coder", required=True, help="nom du codeur (son fichier corpus/codings/<codeur>.jsonl)")
+    code.add_argument("--memo", help="mémo attaché au codage")
+    code.set_defaults(handler=_code)
+
+    uncode = commands.add_parser("uncode", help="retirer un codage", description="Retire un de ses codages.")
+    uncode.add_argument("coding_id", metavar="CODING_ID")
+    uncode.add_argument("--coder", required=True)
+    uncode.set_defaults(handler=_uncode)
+
+    for name, text in (("undo", "annuler la dernière action d’un codeur"),
+                       ("redo", "rétablir la dernière action annulée")):
+        parser = commands.add_parser(name, help=text, description=text.capitalize() + ".")
+        parser.add_argument("--coder", required=True)
+        parser.set_defaults(handler=_undo_redo)
+
+    memo = commands.add_parser("memo", help="écrire un mémo",
+                               description="Mémo sur un document, un code ou un codage (texte vide : efface).")
+    memo.add_argument("target", choices=MEMO_TARGETS)
+    memo.add_argument("ref", metavar="REF", help="doc_id, chemin du code ou identifiant du codage")
+    memo.add_argument("text", metavar="TEXTE")
+    memo.add_argument("--coder", required=True)
+    memo.set_defaults(handler=_memo)
+
+    search = commands.add_parser("kwic", help="concordancier (mot-clé en contexte)",
+                                 description="Cherche un mot ou une expression dans tout le corpus.")
+    search.add_argument("pattern", metavar="MOTIF")
+    search.add_argument("--regex", action="store_true", help="MOTIF est une expression régulière")
+    search.add_argument("--width", type=int, default=50, help="caractères de contexte (défaut : 50)")
+    search.set_defaults(handler=_kwic)
+
+    agree = commands.add_parser("agreement", help="accord inter-codeurs",
+                                description="Pourcentage d’accord, kappa de Cohen et alpha de Krippendorff "
+                                "par code et au total, par segment ou par caractère.")
+    agree.add_argument("--coders", nargs="+", help="codeurs comparés (défaut : tous)")
+    agree.add_argument("--unit", choices=AGREEMENT_UNITS, default="segment", help="unité (défaut : segment)")
+    agree.add_argument("--exclude-uncoded", action="store_true", help="exclure le texte que personne n’a codé")
+    agree.add_argument("--disagreements", action="store_true", help="lister les désaccords à discuter")
+    agree.set_defaults(handler=_agreement)

@@ -1,0 +1,102 @@
+"""Agreement worked out by hand on tiny corpora, and checked against the libraries."""
+
+from __future__ import annotations
+
+import krippendorff
+import numpy as np
+import pytest
+from sklearn.metrics import cohen_kappa_score
+
+from analysis import Corpus
+from analysis.agreement import agreement, disagreements
+from analysis.queries import current_codings
+
+WORDS = "la collectivité soutient les coopératives du territoire avec des moyens dédiés et des élus engagés".split()
+A_CODES = [1, 1, 1, 0, 0, 0, 0, 0, 1, 0]
+B_CODES = [1, 1, 0, 0, 0, 0, 0, 1, 1, 0]
+
+
+@pytest.fixture
+def ten_paragraphs(atelier, corpus_dir, tmp_path) -> Corpus:
+    """A document of ten 40-word paragraphs: each one is a segment."""
+    paragraphs = [" ".join(f"{WORDS[(n + k) % len(WORDS)]}" for k in range(39)) + f" p{n}." for n in range(10)]
+    source = tmp_path / "dix.txt"
+    source.write_text("\n\n".join(paragraphs) + "\n", encoding="utf-8")
+    atelier("ingest", source)
+    corpus = Corpus.open(corpus_dir)
+    segments = corpus.units("segment")
+    assert len(segments) == 10
+    for coder, marks in (("a", A_CODES), ("b", B_CODES)):
+        for segment, mark in zip(segments.itertuples(), marks):
+            if mark:
+                inner = segment.start + 5  # a coding inside the segment marks it
+                atelier("code", "dix", inner, inner + 10, "theme", "--coder", coder)
+    return corpus
+
+
+def test_segment_agreement_by_hand(ten_paragraphs):
+    table = agreement(ten_paragraphs, current_codings(ten_paragraphs), unit="segment")
+    row = table.set_index("code").loc["theme"]
+    # 8 of 10 segments agree; both coders mark 4: chance agreement 0.4² + 0.6² = 0.52
+    assert row["percent_agreement"] == pytest.approx(0.8)
+    assert row["cohen_kappa"] == pytest.approx((0.8 - 0.52) / 0.48)
+    # Krippendorff: 20 values (8 ones, 12 zeros), 2 disagreeing units: 1 - (4/20) / (2·8·12/(20·19))
+    assert row["krippendorff_alpha"] == pytest.approx(1 - 0.2 / (192 / 380))
+    assert row["cohen_kappa"] == pytest.approx(cohen_kappa_score(A_CODES, B_CODES))
+    assert row["krippendorff_alpha"] == pytest.approx(krippendorff.alpha(
+        reliability_data=np.array([A_CODES, B_CODES]), level_of_measurement="nominal"))
+    assert table.iloc[-1]["code"] == "(ensemble)" and table.iloc[-1]["units"] == 10
+
+
+def test_excluding_uncoded_segments(ten_paragraphs):
+    table = agreement(ten_paragraphs, current_codings(ten_paragraphs), exclude_uncoded=True)
+    row = table.set_index("code").loc["theme"]
+    # Units coded by someone: 0, 1, 2, 7, 8: agreement on 3 of 5, kappa below chance
+    assert row["units"] == 5
+    assert row["percent_agreement"] == pytest.approx(0.6)
+    assert row["cohen_kappa"] == pytest.approx(cohen_kappa_score([1, 1, 1, 0, 1], [1, 1, 0, 1, 1]))
+
+
+def test_disagreements_list_the_segments_and_who_coded_them(ten_paragraphs):
+    table = disagreements(ten_paragraphs, current_codings(ten_paragraphs))
+    assert table["coded_by"].tolist() == ["a", "b"]
+    assert table["not_coded_by"].tolist() == ["b", "a"]
+    assert table["text"].str.endswith(("p2.", "p7.")).all()
+
+
+def test_character_agreement_by_hand(atelier, corpus_dir, tmp_path):
+    source = tmp_path / "court.txt"
+    source.write_text("abcdefghij\n", encoding="utf-8")
+    atelier("ingest", source)
+    atelier("code", "court", 0, 4, "x", "--coder", "a")
+    atelier("code", "court", 2, 6, "x", "--coder", "b")
+    corpus = Corpus.open(corpus_dir)
+    codings = current_codings(corpus)
+    row = agreement(corpus, codings, unit="character").set_index("code").loc["x"]
+    # 11 characters (with the final line feed): agree on c, d and on the 5 after f
+    assert row["percent_agreement"] == pytest.approx(7 / 11)
+    assert row["cohen_kappa"] == pytest.approx((7 / 11 - 65 / 121) / (1 - 65 / 121))
+    excluded = agreement(corpus, codings, unit="character", exclude_uncoded=True).set_index("code").loc["x"]
+    assert excluded["units"] == 6 and excluded["percent_agreement"] == pytest.approx(2 / 6)
+    spans = disagreements(corpus, codings, unit="character")
+    assert spans[["start", "end", "text", "coded_by"]].values.tolist() == [[0, 2, "ab", "a"], [4, 6, "ef", "b"]]
+
+
+def test_documents_not_coded_by_every_coder_are_left_out(atelier, corpus_dir, tmp_path):
+    for name in ("un", "deux"):
+        (tmp_path / f"{name}.txt").write_text(f"Texte {name} assez long pour un segment.\n", encoding="utf-8")
+        atelier("ingest", tmp_path / f"{name}.txt")
+    atelier("code", "un", 0, 5, "x", "--coder", "a")
+    atelier("code", "un", 0, 5, "x", "--coder", "b")
+    atelier("code", "deux", 0, 5, "x", "--coder", "a")
+    corpus = Corpus.open(corpus_dir)
+    table = agreement(corpus, current_codings(corpus))
+    assert table.attrs["documents"] == ["un"]
+    assert np.isnan(table.iloc[0]["krippendorff_alpha"]), "one value everywhere: alpha is undefined"
+
+
+def test_cli_agreement(ten_paragraphs, atelier):
+    status, out, _ = atelier("agreement")
+    assert status == 0 and "kappa de Cohen" in out and "0.583" in out and "0.604" in out
+    status, out, _ = atelier("agreement", "--disagreements")
+    assert status == 0 and [line.split()[:2] for line in out.splitlines()[1:]] == [["theme", "dix"]] * 2
