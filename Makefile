@@ -26,6 +26,7 @@ test: $(INSTALLED)
 
 benchmark: $(INSTALLED)
 	$(BIN)/python benchmarks/ingest_throughput.py
+	$(BIN)/python benchmarks/codings_bench.py
 
 clean:
 	rm -rf _build corpus/derived
