@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: book test corpus benchmark clean
+.PHONY: book test corpus benchmark clean chromium
 
 # .ci/constraints.txt pins every package, direct or not, to versions known to install offline here.
 $(INSTALLED): .ci/constraints.txt pyproject.toml
@@ -21,7 +21,11 @@ book: corpus
 	$(BIN)/jupyter-book build . --path-output . --warningiserror --keep-going
 	@echo "Livre construit : ouvrez $(CURDIR)/_build/html/index.html"
 
-test: $(INSTALLED)
+# Browser tests drive Debian's chromium (no browser download is possible here).
+chromium:
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+
+test: $(INSTALLED) chromium
 	$(BIN)/python -m pytest
 
 benchmark: $(INSTALLED)

@@ -71,7 +71,8 @@ def reanchor(old: str, new: str, start: int, end: int) -> tuple[int, int] | None
     return best, best + len(snippet)
 
 
-def _latest_versions(documents: pd.DataFrame) -> dict[str, str]:
+def latest_versions(documents: pd.DataFrame) -> dict[str, str]:
+    """Each document id with the id of its newest version (itself when not replaced)."""
     replaced_by = {row.replaces: row.doc_id for row in documents.itertuples() if row.replaces}
     latest = {}
     for doc_id in documents["doc_id"]:
@@ -90,7 +91,7 @@ def anchored_codings(corpus: Corpus, codings: pd.DataFrame) -> pd.DataFrame:
     """
     documents = corpus.documents(include_replaced=True)
     hashes = dict(zip(documents["doc_id"], documents["text_sha256"]))
-    latest = _latest_versions(documents) if not documents.empty else {}
+    latest = latest_versions(documents) if not documents.empty else {}
     texts: dict[str, str] = {}
 
     def text_of(doc_id: str) -> str:

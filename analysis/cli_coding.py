@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from .agreement import UNITS as AGREEMENT_UNITS, agreement, disagreements, pairwise_kappa
 from .anchoring import anchored_codings, check_span
@@ -133,6 +134,46 @@ def _agreement(corpus: Corpus, args: argparse.Namespace) -> int:
     return 0
 
 
+def _export(corpus: Corpus, args: argparse.Namespace) -> int:
+    from .refi_qda import export_codebook, export_project
+
+    if args.file.suffix.lower() == ".qdc":
+        count = export_codebook(load_codebook(corpus.codebook_path), args.file)
+        print(f"livre de codes exporté : {count} codes → {args.file}")
+        return 0
+    if args.file.suffix.lower() != ".qdpx":
+        raise AtelierError(f"{args.file} : extension attendue .qdpx (projet) ou .qdc (livre de codes)")
+    summary = export_project(corpus, args.file, tool=args.tool, positions=args.positions, coders=args.coders)
+    print(f"projet exporté → {args.file} : {summary['documents']} document(s), {summary['codings']} codage(s) "
+          f"de {', '.join(summary['coders']) or 'personne'}, {summary['memos']} mémo(s), positions en "
+          f"{summary['positions']} (pour {args.tool}).")
+    if summary["codings_left_out"]:
+        print(f"{summary['codings_left_out']} codage(s) non exporté(s) : voir « atelier codings --check ».")
+    return 0
+
+
+def _import(corpus: Corpus, args: argparse.Namespace) -> int:
+    from .refi_qda import import_codebook, import_project
+
+    if not args.file.exists():
+        raise AtelierError(f"{args.file} : fichier introuvable")
+    if args.file.suffix.lower() == ".qdc":
+        print(f"livre de codes importé : {import_codebook(corpus, args.file)} code(s) ajouté(s).")
+        return 0
+    if args.file.suffix.lower() != ".qdpx":
+        raise AtelierError(f"{args.file} : extension attendue .qdpx (projet) ou .qdc (livre de codes)")
+    summary = import_project(corpus, args.file, positions=args.positions)
+    print(f"positions lues en {summary['positions']} : {summary['reason']}")
+    print(f"importé : {summary['documents']} document(s) ({summary['reused_documents']} déjà présent(s)), "
+          f"{summary['codings']} codage(s) de {', '.join(summary['coders']) or 'personne'}, "
+          f"{summary['memos']} mémo(s), {summary['codes_added']} code(s) ajouté(s) au livre de codes.")
+    for warning in summary["warnings"]:
+        print(f"attention : {warning}")
+    for skipped in summary["skipped_sources"]:
+        print(f"source non importée : {skipped}")
+    return 0
+
+
 def add_coding_commands(commands) -> None:
     codebook = commands.add_parser("codebook", help="livre de codes : arborescence ou vérification",
                                    description="Affiche l’arborescence des codes avec leur nombre de codages, "
@@ -194,3 +235,23 @@ def add_coding_commands(commands) -> None:
     agree.add_argument("--exclude-uncoded", action="store_true", help="exclure le texte que personne n’a codé")
     agree.add_argument("--disagreements", action="store_true", help="lister les désaccords à discuter")
     agree.set_defaults(handler=_agreement)
+
+    export = commands.add_parser("export", help="exporter au format REFI-QDA (.qdpx, .qdc)",
+                                 description="Exporte le projet (.qdpx : documents, livre de codes, codages, "
+                                 "mémos, attributs) ou le livre de codes (.qdc) pour NVivo, ATLAS.ti, MAXQDA, "
+                                 "QualCoder, Taguette.")
+    export.add_argument("file", type=Path, metavar="FICHIER")
+    export.add_argument("--for", dest="tool", default="qualcoder",
+                        choices=["nvivo", "maxqda", "atlasti", "qualcoder", "taguette"],
+                        help="logiciel destinataire (fixe l’unité des positions ; défaut : qualcoder)")
+    export.add_argument("--positions", choices=["codepoints", "utf16", "bytes"], help="forcer l’unité des positions")
+    export.add_argument("--coders", nargs="+", help="n’exporter que ces codeurs")
+    export.set_defaults(handler=_export)
+
+    importer = commands.add_parser("import", help="importer un projet ou un livre de codes REFI-QDA",
+                                   description="Importe un projet .qdpx (sources, codes, codages, notes, "
+                                   "variables) ou un livre de codes .qdc. Tout est vérifié avant d’écrire.")
+    importer.add_argument("file", type=Path, metavar="FICHIER")
+    importer.add_argument("--positions", default="auto", choices=["auto", "utf16", "codepoints", "bytes"],
+                          help="unité des positions du fichier (défaut : détectée)")
+    importer.set_defaults(handler=_import)

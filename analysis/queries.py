@@ -36,9 +36,12 @@ def extracts(corpus: Corpus, codings: pd.DataFrame, code: str, context: int = 15
     """The extracts coded with ``code`` (and its sub-codes), each with its context and document."""
     chosen = select_code(codings, code, include_subcodes)
     titles = corpus.documents(include_replaced=True).set_index("doc_id")["title"]
+    texts: dict[str, str] = {}
     rows = []
     for coding in chosen.itertuples():
-        text = corpus.text(coding.doc_id)
+        if coding.doc_id not in texts:
+            texts[coding.doc_id] = corpus.text(coding.doc_id)
+        text = texts[coding.doc_id]
         rows.append({
             "doc_id": coding.doc_id, "title": titles.get(coding.doc_id, ""), "coder": coding.coder,
             "code": coding.code, "start": coding.start, "end": coding.end,

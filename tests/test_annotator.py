@@ -1,0 +1,126 @@
+"""The annotator's kernel side: offsets, actions written to the log, bad input refused."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from analysis import Corpus
+from analysis.annotator import Annotator, Extracts, OffsetMap, decorations
+
+CODEBOOK = (
+    "codes:\n"
+    "  - path: leviers\n    label: Leviers\n    colour: '#009E73'\n"
+    "  - path: leviers/commande-publique\n    label: Commande publique\n    colour: '#009E73'\n"
+    "  - path: acteurs\n    label: Acteurs\n    colour: '#D55E00'\n"
+)
+TEXT = "# Entretien\n\n[00:00:05] ÉLUE : La commande publique 🌱 soutient l’ESS.\n\nCHERCHEUR : Merci.\n"
+
+
+@pytest.fixture
+def corpus(atelier, corpus_dir, tmp_path) -> Corpus:
+    source = tmp_path / "entretien.txt"
+    source.write_text(TEXT, encoding="utf-8")
+    assert atelier("ingest", source, "--genre", "entretien")[0] == 0
+    (corpus_dir / "codebook.yaml").write_text(CODEBOOK, encoding="utf-8")
+    return Corpus.open(corpus_dir)
+
+
+def utf16(text: str, codepoint: int) -> int:
+    return len(text[:codepoint].encode("utf-16-le")) // 2
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="aé€🌱😀\n’ z", max_size=80), st.data())
+def test_offset_map_round_trips(text, data):
+    offsets = OffsetMap(text)
+    point = data.draw(st.integers(0, len(text)))
+    assert offsets.to_utf16(point) == utf16(text, point)
+    assert offsets.to_codepoint(offsets.to_utf16(point)) == point
+
+
+def test_offset_inside_a_surrogate_pair_is_refused():
+    with pytest.raises(Exception, match="paire de substitution"):
+        OffsetMap("a🌱b").to_codepoint(2)
+
+
+def test_decorations_mark_headings_speakers_and_timestamps():
+    kinds = {(TEXT[s["start"]:s["end"]], s["kind"]) for s in decorations(TEXT, is_transcript=True)}
+    assert {("# Entretien", "heading"), ("[00:00:05] ", "timestamp"), ("ÉLUE : ", "speaker"),
+            ("CHERCHEUR : ", "speaker")} <= kinds
+
+
+def test_add_from_browser_offsets_writes_the_selected_text(corpus):
+    widget = Annotator("entretien", coder="marie", corpus=corpus)
+    text = corpus.text("entretien")
+    start = text.index("commande publique 🌱 soutient")
+    end = start + len("commande publique 🌱 soutient")
+    widget._on_message(widget, {"action": "add", "start": utf16(text, start), "end": utf16(text, end),
+                                "codes": ["leviers/commande-publique", "acteurs"]}, [])
+    assert widget.error == ""
+    events = [json.loads(l) for l in (corpus.root / "codings" / "marie.jsonl").read_text().splitlines()]
+    assert [(e["code"], text[e["start"]:e["end"]]) for e in events] == [
+        ("leviers/commande-publique", "commande publique 🌱 soutient"), ("acteurs", "commande publique 🌱 soutient")]
+    assert [(c["start"], c["end"]) for c in widget.codings] == [(utf16(text, start), utf16(text, end))] * 2
+    coding = widget.codings[0]["id"]
+    widget._on_message(widget, {"action": "memo", "id": coding, "memo": "à revoir"}, [])
+    widget._on_message(widget, {"action": "remove", "id": widget.codings[1]["id"]}, [])
+    assert len(widget.codings) == 1 and widget.codings[0]["memo"] == "à revoir"
+    widget._on_message(widget, {"action": "undo"}, [])
+    assert len(widget.codings) == 2 and widget.message == "Action annulée"
+
+
+def test_two_annotators_on_one_document_stay_consistent(corpus):
+    first = Annotator("entretien", coder="marie", corpus=corpus)
+    second = Annotator("entretien", coder="paul", corpus=corpus)
+    second.shown_coders = ["marie", "paul"]
+    first._on_message(first, {"action": "add", "start": 0, "end": 5, "codes": ["acteurs"]}, [])
+    second._on_message(second, {"action": "sync"}, [])
+    assert [c["coder"] for c in second.codings] == ["marie"]
+    assert second.codings[0]["mine"] is False and "marie" in second.coders
+
+
+@pytest.mark.parametrize("setup, expected", [
+    (lambda c: None, "document inconnu"),
+    (lambda c: (c.root / "codebook.yaml").write_text("codes:\n  - path: x\n    label: ''\n    colour: rouge\n"),
+     "Livre de codes invalide"),
+    (lambda c: (c.root / "texts" / "entretien.txt").write_text("modifié\n"), "empreinte"),
+])
+def test_bad_input_shows_a_french_message_and_writes_nothing(corpus, setup, expected):
+    setup(corpus)
+    doc_id = "absent" if "inconnu" in expected else "entretien"
+    widget = Annotator(doc_id, coder="marie", corpus=corpus)
+    assert expected in widget.error
+    widget._on_message(widget, {"action": "add", "start": 0, "end": 3, "codes": ["leviers"]}, [])
+    assert widget.error
+    assert not (corpus.root / "codings" / "marie.jsonl").exists()
+
+
+def test_invalid_coder_name_is_refused(corpus):
+    widget = Annotator("entretien", coder="Marie Curie", corpus=corpus)
+    assert "nom de codeur invalide" in widget.error
+    widget._on_message(widget, {"action": "add", "start": 0, "end": 3, "codes": ["leviers"]}, [])
+    assert "nom de codeur invalide" in widget.error
+    assert not (corpus.root / "codings").exists()
+
+
+def test_unknown_code_is_refused(corpus):
+    widget = Annotator("entretien", coder="marie", corpus=corpus)
+    widget._on_message(widget, {"action": "add", "start": 0, "end": 3, "codes": ["inexistant"]}, [])
+    assert "code inconnu" in widget.error
+    assert not (corpus.root / "codings" / "marie.jsonl").exists()
+
+
+def test_extracts_open_the_annotator_at_the_passage(corpus):
+    widget = Annotator("entretien", coder="marie", corpus=corpus)
+    text = corpus.text("entretien")
+    start = text.index("soutient")
+    widget._on_message(widget, {"action": "add", "start": utf16(text, start), "end": utf16(text, start + 8),
+                                "codes": ["leviers/commande-publique"]}, [])
+    listing = Extracts("leviers", annotator=widget, corpus=corpus)
+    assert [row["text"] for row in listing.rows] == ["soutient"]
+    widget.show_document("entretien")
+    listing._on_message(listing, {"action": "open", "doc_id": "entretien", "start": start, "end": start + 8}, [])
+    assert widget.focus == {"start": utf16(text, start), "end": utf16(text, start + 8)}

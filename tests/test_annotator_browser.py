@@ -1,0 +1,233 @@
+"""The annotator in a real JupyterLab, driven by Playwright in Debian's chromium.
+
+JupyterLab runs on 127.0.0.1 with a token, on a copy of the seed corpus plus a test document
+with accents and an emoji. The tests select text with the mouse, apply codes, remove, undo,
+write a memo, reload, and check the coder's log file each time. Screenshots are written to
+``tests/artifacts/``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from analysis import Corpus
+from analysis.ingest import IngestOptions, ingest
+from conftest import REPO
+
+playwright = pytest.importorskip("playwright.sync_api")
+CHROMIUM = shutil.which("chromium")
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian chromium absent: `make test` installs it")
+ARTIFACTS = REPO / "tests" / "artifacts"
+PASSAGE = "l’élue évoque la coopérative 🌱 de la vallée"
+TESTIMONY = (
+    "Témoignage recueilli à Besançon.\n\n"
+    f"Dans ce témoignage, {PASSAGE}, née d’un appel à projets de la région.\n\n"
+    "Elle décrit ensuite la commande publique responsable de la métropole.\n"
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _notebook(root: Path, name: str, doc_id: str, coder: str) -> None:
+    notebook = nbformat.read(REPO / "notebooks" / "02-coder.ipynb", as_version=4)
+    parameters = next(cell for cell in notebook.cells if cell.cell_type == "code" and "coder =" in cell.source)
+    parameters.source = f'coder = "{coder}"\ndoc_id = "{doc_id}"'
+    nbformat.write(notebook, root / name)
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    root = tmp_path_factory.mktemp("lab")
+    corpus_dir = root / "corpus"
+    shutil.copytree(REPO / "corpus", corpus_dir, ignore=shutil.ignore_patterns("derived", "codings", "inbox", ".*"))
+    corpus = Corpus.open(corpus_dir)
+    (root / "temoignage.txt").write_text(TESTIMONY, encoding="utf-8")
+    long_text = "\n\n".join(f"Copie {n}\n\n" + corpus.text("rtes-plan-actions-2022") for n in range(9))[:300_000]
+    (root / "long.txt").write_text(long_text, encoding="utf-8")
+    report = ingest(corpus, [(root / "temoignage.txt", IngestOptions()), (root / "long.txt", IngestOptions())], progress=False)
+    assert report.ok, report.failed
+    _notebook(root, "coder.ipynb", "temoignage", "testeur")
+    _notebook(root, "long.ipynb", "long", "perf")
+    port, token = _free_port(), secrets.token_hex(16)
+    env = {**os.environ, "ATELIER_CORPUS": str(corpus_dir), "JUPYTER_CONFIG_DIR": str(root / ".jupyter"),
+           "JUPYTERLAB_WORKSPACES_DIR": str(root / ".workspaces"), "JUPYTER_RUNTIME_DIR": str(root / ".runtime")}
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "jupyter"), "lab", "--allow-root", "--no-browser", "--ip=127.0.0.1",
+         f"--port={port}", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
+         "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
+        env=env, stdout=subprocess.DEVNULL, stderr=open(root / "lab.log", "wb"),
+    )
+    deadline = time.time() + 90
+    while True:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/status?token={token}", timeout=2)
+            break
+        except OSError:
+            if time.time() > deadline or server.poll() is not None:
+                server.kill()
+                pytest.fail("JupyterLab did not start:\n" + (root / "lab.log").read_text()[-3000:])
+            time.sleep(0.5)
+    ARTIFACTS.mkdir(exist_ok=True)
+    yield {"url": f"http://127.0.0.1:{port}", "token": token, "corpus": corpus}
+    server.terminate()
+    server.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run"])
+        yield chromium
+        chromium.close()
+
+
+def _open_and_run(browser, lab, notebook: str):
+    page = browser.new_page(viewport={"width": 1500, "height": 1000})
+    page.goto(f"{lab['url']}/lab/tree/{notebook}?token={lab['token']}")
+    _accept_kernel(page)
+    _run_all(page)
+    return page
+
+
+def _accept_kernel(page) -> None:
+    """JupyterLab asks which kernel to start for a notebook it has not run yet."""
+    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
+    try:
+        page.click(".jp-Dialog button.jp-mod-accept", timeout=10_000)
+    except playwright.TimeoutError:
+        pass
+
+
+def _run_all(page) -> None:
+    page.click(".lm-MenuBar-itemLabel:text-is('Run')")
+    page.click(".lm-Menu-itemLabel:text-is('Run All Cells')")
+    try:
+        page.wait_for_selector(".atelier-annotator .at-text [data-o]", timeout=90_000)
+    except playwright.TimeoutError:
+        page.screenshot(path=ARTIFACTS / "failure.png", full_page=True)
+        raise
+
+
+def _drag_select(page, start: int, end: int) -> None:
+    """Select UTF-16 offsets [start, end) of the annotator's text with the mouse."""
+    points = page.evaluate("""([start, end]) => {
+        const text = document.querySelector('.atelier-annotator .at-text');
+        const spans = [...text.querySelectorAll('[data-o]')];
+        const rectAt = (offset) => {
+            const span = spans.filter((s) => Number(s.dataset.o) <= offset).pop();
+            const node = span.firstChild, local = offset - Number(span.dataset.o);
+            const range = document.createRange();
+            range.setStart(node, local); range.setEnd(node, local + 1);
+            return range.getClientRects()[0];
+        };
+        rectAt(start).top; spans[0].parentElement.scrollTop = 0;
+        const first = rectAt(start), last = rectAt(end - 1);
+        return [first.left + 1, first.top + first.height / 2, last.right - 1, last.top + last.height / 2];
+    }""", [start, end])
+    page.mouse.move(points[0], points[1])
+    page.mouse.down()
+    page.mouse.move(points[2], points[3], steps=12)
+    page.mouse.up()
+
+
+def _events(lab, coder: str) -> list[dict]:
+    path = lab["corpus"].root / "codings" / f"{coder}.jsonl"
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()] if path.exists() else []
+
+
+def _wait_for_events(lab, coder: str, count: int) -> list[dict]:
+    deadline = time.time() + 20
+    while time.time() < deadline:
+        events = _events(lab, coder)
+        if len(events) >= count:
+            return events
+        time.sleep(0.1)
+    pytest.fail(f"expected {count} events in {coder}.jsonl, found {len(_events(lab, coder))}")
+
+
+def test_code_remove_undo_memo_and_reload_in_jupyterlab(lab, browser):
+    page = _open_and_run(browser, lab, "coder.ipynb")
+    text = lab["corpus"].text("temoignage")
+    start = text.index(PASSAGE)
+    utf16 = lambda cp: len(text[:cp].encode("utf-16-le")) // 2  # noqa: E731
+    _drag_select(page, utf16(start), utf16(start + len(PASSAGE)))
+    assert PASSAGE in page.inner_text(".atelier-annotator .at-selection")
+    page.click(".atelier-annotator .at-code[data-path='leviers/commande-publique']")
+    [added] = _wait_for_events(lab, "testeur", 1)
+    assert added["event"] == "add" and added["code"] == "leviers/commande-publique"
+    assert text[added["start"]:added["end"]] == PASSAGE == added["text"]
+    page.wait_for_selector(".atelier-annotator .at-hl")
+    page.locator(".atelier-annotator").screenshot(path=ARTIFACTS / "annotator-coded.png")
+
+    page.click(".atelier-annotator .at-hl >> nth=0")
+    page.wait_for_selector(".atelier-annotator .at-popup:not([hidden])")
+    page.fill(".atelier-annotator .at-popup .at-memo", "Passage clé : coopérative née d’un appel à projets")
+    page.locator(".atelier-annotator").screenshot(path=ARTIFACTS / "annotator-popup.png")
+    page.click(".atelier-annotator .at-popup .at-save-memo")
+    memo = _wait_for_events(lab, "testeur", 2)[1]
+    assert memo["event"] == "memo" and memo["ref"] == added["coding"] and memo["memo"].startswith("Passage clé")
+
+    page.click(".atelier-annotator .at-hl >> nth=0")
+    page.click(".atelier-annotator .at-popup .at-remove")
+    removed = _wait_for_events(lab, "testeur", 3)[2]
+    assert removed["event"] == "remove" and removed["coding"] == added["coding"]
+    page.wait_for_function("() => document.querySelectorAll('.atelier-annotator .at-hl').length === 0")
+
+    page.click(".atelier-annotator .at-undo")
+    undone = _wait_for_events(lab, "testeur", 4)[3]
+    assert undone["event"] == "add" and undone["undoes"] == removed["id"]
+    page.wait_for_selector(".atelier-annotator .at-hl")
+
+    page.reload()
+    _accept_kernel(page)
+    _run_all(page)
+    highlighted = page.inner_text(".atelier-annotator .at-hl >> nth=0")
+    assert highlighted in PASSAGE
+    assert "".join(page.locator(".atelier-annotator .at-hl").all_inner_texts()) == PASSAGE
+    page.locator(".atelier-annotator").screenshot(path=ARTIFACTS / "annotator-after-reload.png")
+    page.close()
+
+
+def test_long_document_with_two_thousand_highlights_is_responsive(lab, browser):
+    corpus = lab["corpus"]
+    text = corpus.text("long")
+    sha = corpus.document("long")["text_sha256"]
+    step = len(text) // 2000
+    for n in range(2000):
+        start = n * step
+        corpus.codings.add("perf", "long", sha, start, start + step // 2, "leviers/commande-publique",
+                           text[start:start + step // 2])
+    page = _open_and_run(browser, lab, "long.ipynb")
+    page.wait_for_function("() => document.querySelectorAll('.atelier-annotator .at-hl').length >= 2000")
+    page.wait_for_selector(".atelier-extracts", timeout=60_000)  # the kernel has run every cell
+    render_ms = float(page.get_attribute(".atelier-annotator", "data-render-ms"))
+    revision = page.get_attribute(".atelier-annotator", "data-revision")
+    start = step // 2 + 10
+    _drag_select(page, start, start + 20)
+    page.click(".atelier-annotator .at-code[data-path='acteurs']")
+    page.wait_for_function(f"() => document.querySelector('.atelier-annotator').dataset.revision !== '{revision}'")
+    roundtrip_ms = float(page.get_attribute(".atelier-annotator", "data-roundtrip-ms"))
+    page.locator(".atelier-annotator").screenshot(path=ARTIFACTS / "annotator-long.png")
+    (ARTIFACTS / "annotator-timings.json").write_text(json.dumps(
+        {"characters": len(text), "highlights": 2000, "render_ms": render_ms, "roundtrip_ms": roundtrip_ms}))
+    print(f"render {render_ms:.0f} ms, round trip {roundtrip_ms:.0f} ms")
+    assert _events(lab, "perf")[-1]["code"] == "acteurs"
+    page.close()
