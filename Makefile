@@ -21,9 +21,11 @@ book: corpus
 	$(BIN)/jupyter-book build . --path-output . --warningiserror --keep-going
 	@echo "Livre construit : ouvrez $(CURDIR)/_build/html/index.html"
 
-# Browser tests drive Debian's chromium (no browser download is possible here).
+# Browser tests drive Debian's chromium (no browser download is possible here); the emoji font
+# lets screenshots show what researchers see.
 chromium:
-	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+	@(command -v chromium >/dev/null && dpkg -s fonts-noto-color-emoji >/dev/null 2>&1) || \
+	  (apt-get update -qq && apt-get install -y -qq chromium fonts-noto-color-emoji >/dev/null)
 
 test: $(INSTALLED) chromium
 	$(BIN)/python -m pytest

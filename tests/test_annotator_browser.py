@@ -114,6 +114,9 @@ def _accept_kernel(page) -> None:
         page.click(".jp-Dialog button.jp-mod-accept", timeout=10_000)
     except playwright.TimeoutError:
         pass
+    news = page.locator(".jp-toast-button:text-is('No')")  # JupyterLab's offer of news, not ours
+    if news.count():
+        news.first.click()
 
 
 def _run_all(page) -> None:
