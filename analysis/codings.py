@@ -101,9 +101,8 @@ class CodingStore:
         size = handle.seek(0, os.SEEK_END)
         if size == 0:
             return
-        handle.seek(max(0, size - 65536))
-        tail = handle.read()
-        if tail.endswith(b"\n"):
+        handle.seek(size - 1)
+        if handle.read(1) == b"\n":
             return
         handle.seek(0)
         content = handle.read()

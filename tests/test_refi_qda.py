@@ -24,7 +24,7 @@ from analysis.refi_qda import (
 )
 from conftest import SEED_CORPUS, snapshot
 
-XSD = Path(__file__).resolve().parents[2] / "shared/refi-qda/Project-mrt2019.xsd"
+XSD = Path(__file__).resolve().parent / "schemas" / "Project-mrt2019.xsd"
 NS = {"q": PROJECT_NS}
 TOOLS = {"nvivo": "utf16", "maxqda": "utf16", "atlasti": "codepoints", "qualcoder": "codepoints", "taguette": "bytes"}
 
@@ -160,8 +160,6 @@ def expected(snippet: str) -> str:
 
 
 def test_export_is_valid_against_the_refi_qda_schema(project, tmp_path):
-    if not XSD.exists():
-        pytest.skip(f"schéma REFI-QDA absent : {XSD}")
     summary = export_project(project, tmp_path / "projet.qdpx", tool="nvivo")
     assert summary == {**summary, "documents": 2, "codings": 5, "coders": ["alice", "bob"], "positions": "utf16"}
     with zipfile.ZipFile(tmp_path / "projet.qdpx") as archive:
