@@ -33,6 +33,7 @@ test: $(INSTALLED) chromium
 benchmark: $(INSTALLED)
 	$(BIN)/python benchmarks/ingest_throughput.py
 	$(BIN)/python benchmarks/codings_bench.py
+	$(BIN)/python benchmarks/themes_bench.py
 
 clean:
 	rm -rf _build corpus/derived

@@ -15,6 +15,7 @@ from .errors import AtelierError
 from .ingest import DEFAULT_MAX_SIZE_MB, MANIFEST_NAME, IngestOptions, ingest, parse_attrs, read_manifest
 from .cli_coding import add_coding_commands
 from .cli_table import print_table
+from .cli_themes import add_theme_commands
 from .segment import UNITS
 
 _ARGPARSE_FR = {
@@ -83,6 +84,7 @@ def _parser() -> argparse.ArgumentParser:
                         description="Règles de nettoyage appliquées et nombre de corrections par document.",
                         ).set_defaults(handler=_cleaning)
     add_coding_commands(commands)
+    add_theme_commands(commands)
     return parser
 
 

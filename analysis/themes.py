@@ -1,0 +1,171 @@
+"""Themes of the corpus: segments clustered by a method, profiled, set against codes and time.
+
+``run_themes`` is the whole chain on the corpus: ~40-word segments, the French vectorizer,
+one method (Reinert, NMF, LDA or k-means), then DataFrames a researcher reads: the segments
+with their theme, the characteristic terms of each theme, its characteristic segments, theme
+shares by year and by genre, and the dialogue with the researchers' codes (theme × code
+association, agreement of themes with code families, and suggested segments for a code,
+which are only shown: a researcher who accepts one writes it under their own name).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+from scipy.stats import chi2_contingency
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+
+from .corpus import Corpus
+from .queries import segment_presence
+from .reinert import characteristic_segments, class_profiles
+from .text_fr import FrenchVectorizer
+from .topics import ThemeModel, fit_model, top_terms
+
+
+@dataclass
+class Themes:
+    """The result of :func:`run_themes`; every table is a DataFrame."""
+
+    method: str
+    k: int
+    segments: pd.DataFrame
+    profiles: pd.DataFrame
+    characteristic: pd.DataFrame
+    matrix: sparse.csr_matrix = field(repr=False)
+    feature_names: np.ndarray = field(repr=False)
+    model: ThemeModel = field(repr=False)
+    forms: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def sizes(self) -> pd.DataFrame:
+        counts = self.segments["theme"].value_counts().sort_index()
+        classified = counts.drop(0, errors="ignore")
+        return pd.DataFrame({"theme": classified.index, "segments": classified.values,
+                             "share": classified.values / max(1, len(self.segments))})
+
+    def labels_of_themes(self, n: int = 4) -> dict[int, str]:
+        """A short name per theme: its first characteristic terms."""
+        top = self.profiles[self.profiles["chi2"] > 0].groupby("theme").head(n)
+        return {theme: ", ".join(group["form"]) for theme, group in top.groupby("theme")}
+
+    def tree(self) -> pd.DataFrame | None:
+        return getattr(self.model.estimator, "tree_", None)
+
+
+def run_themes(corpus: Corpus, method: str = "reinert", k: int = 8, segment_size: int = 40,
+               random_state: int = 0, min_df: int = 3, include_private: bool = True,
+               vectorizer: FrenchVectorizer | None = None, **options) -> Themes:
+    """Cluster the corpus's segments into themes and profile them."""
+    segments = corpus.units("segment", segment_size)
+    documents = corpus.documents()
+    if not include_private:
+        documents = documents[documents["private"] != "true"]
+    attributes = documents[["doc_id", "title", "genre", "year", "private"]]
+    segments = segments.merge(attributes, on="doc_id", how="inner").reset_index(drop=True)
+    vectorizer = vectorizer or FrenchVectorizer(min_df=min_df)
+    matrix = sparse.csr_matrix(vectorizer.fit_transform(segments["text"]))
+    names = np.asarray(vectorizer.get_feature_names_out())
+    model = fit_model(matrix, method, k, random_state, **options)
+    segments = segments.assign(theme=model.labels)
+    profiles = class_profiles(matrix, model.labels, names)
+    forms = dict(getattr(vectorizer, "forms_", {}))
+    profiles = profiles.rename(columns={"class": "theme"}).assign(
+        form=lambda t: t["term"].map(lambda term: forms.get(term, term).replace("_", " ")))
+    characteristic = characteristic_segments(matrix, model.labels, profiles.rename(columns={"theme": "class"}))
+    characteristic = characteristic.rename(columns={"class": "theme"})
+    characteristic = characteristic.assign(
+        doc_id=segments.loc[characteristic["segment"], "doc_id"].to_numpy(),
+        text=segments.loc[characteristic["segment"], "text"].to_numpy(),
+    )
+    return Themes(method, k, segments, profiles, characteristic, matrix, names, model, forms)
+
+
+def shares_by(themes: Themes, attribute: str) -> pd.DataFrame:
+    """Share of each theme among the classified segments of each value of ``attribute`` (year, genre…)."""
+    classified = themes.segments[themes.segments["theme"] > 0]
+    table = pd.crosstab(classified[attribute].replace("", "(non renseigné)"), classified["theme"], normalize="index")
+    return table.rename_axis(index=attribute, columns="theme")
+
+
+def _signed_chi2(table: np.ndarray) -> float:
+    chi2 = chi2_contingency(table, correction=True)[0] if table.min() >= 0 and table.sum(axis=0).all() \
+        and table.sum(axis=1).all() else 0.0
+    expected = table.sum(axis=1)[0] * table.sum(axis=0)[0] / table.sum()
+    return float(chi2 if table[0, 0] >= expected else -chi2)
+
+
+def theme_code_association(themes: Themes, codings: pd.DataFrame) -> pd.DataFrame:
+    """Theme × code: segments sharing both, and the signed chi-squared of their association."""
+    presence = segment_presence(codings, themes.segments)
+    rows = []
+    for code in presence.columns:
+        coded = presence[code].to_numpy()
+        for theme in sorted(set(themes.segments["theme"]) - {0}):
+            member = themes.segments["theme"].to_numpy() == theme
+            table = np.array([[np.sum(member & coded), np.sum(member & ~coded)],
+                              [np.sum(~member & coded), np.sum(~member & ~coded)]])
+            rows.append({"theme": theme, "code": code, "segments": int(table[0, 0]), "chi2": _signed_chi2(table)})
+    return pd.DataFrame(rows, columns=["theme", "code", "segments", "chi2"])
+
+
+def agreement_with_codes(themes: Themes, codings: pd.DataFrame, level: int = 1) -> pd.DataFrame:
+    """How far themes match the code families researchers used (NMI and ARI).
+
+    Each coded segment takes the code family (the code path cut at ``level``) that covers most of
+    it; segments without a coding or without a theme are left out.
+    """
+    family = codings.assign(code=codings["code"].str.split("/").str[:level].str.join("/"))
+    presence = segment_presence(family, themes.segments)
+    coded = presence.any(axis=1) & (themes.segments["theme"] > 0)
+    dominant = presence[coded].idxmax(axis=1)
+    labels = themes.segments.loc[coded, "theme"]
+    return pd.DataFrame([{
+        "segments": int(coded.sum()), "families": int(dominant.nunique()),
+        "nmi": normalized_mutual_info_score(dominant, labels) if coded.any() else np.nan,
+        "ari": adjusted_rand_score(dominant, labels) if coded.any() else np.nan,
+    }])
+
+
+def suggest_segments(themes: Themes, codings: pd.DataFrame, code: str, n: int = 10,
+                     random_state: int = 0) -> pd.DataFrame:
+    """Uncoded segments a classifier trained on the researchers' coding of ``code`` proposes.
+
+    Positives are segments coded with ``code`` (or a sub-code), negatives segments coded with
+    other codes only. Nothing is written: see :func:`accept_suggestion`.
+    """
+    presence = segment_presence(codings, themes.segments)
+    matching = [c for c in presence.columns if c == code or c.startswith(code + "/")]
+    if not matching:
+        raise ValueError(f"aucun segment codé « {code} » pour apprendre")
+    positive = presence[matching].any(axis=1).to_numpy()
+    coded = presence.any(axis=1).to_numpy()
+    negative = coded & ~positive
+    if positive.sum() < 2 or negative.sum() < 2:
+        raise ValueError(f"il faut au moins deux segments codés « {code} » et deux segments codés autrement")
+    training = positive | negative
+    classifier = LogisticRegression(max_iter=1000, class_weight="balanced", random_state=random_state)
+    classifier.fit(themes.matrix[training], positive[training])
+    candidates = np.flatnonzero(~coded)
+    if len(candidates) == 0:
+        return pd.DataFrame(columns=["doc_id", "start", "end", "text", "probability"])
+    probability = classifier.predict_proba(themes.matrix[candidates])[:, 1]
+    order = np.argsort(-probability, kind="stable")[:n]
+    chosen = themes.segments.iloc[candidates[order]]
+    return chosen[["doc_id", "start", "end", "text"]].assign(code=code, probability=probability[order]).reset_index(drop=True)
+
+
+def accept_suggestion(corpus: Corpus, coder: str, suggestion: pd.Series) -> dict:
+    """Write an accepted suggestion as the researcher's own coding."""
+    from .anchoring import check_span
+
+    text_sha256, snippet = check_span(corpus, suggestion["doc_id"], int(suggestion["start"]), int(suggestion["end"]))
+    return corpus.codings.add(coder, suggestion["doc_id"], text_sha256, int(suggestion["start"]),
+                              int(suggestion["end"]), suggestion["code"], snippet)
+
+
+__all__ = ["Themes", "run_themes", "shares_by", "theme_code_association", "agreement_with_codes",
+           "suggest_segments", "accept_suggestion", "top_terms"]

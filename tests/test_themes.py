@@ -1,0 +1,112 @@
+"""Themes on the seed corpus and on small matrices: methods, coherence, stability, codes, figures."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import sparse
+
+from analysis import Corpus
+from analysis.queries import current_codings
+from analysis.theme_figures import FIGURES
+from analysis.themes import (
+    accept_suggestion, agreement_with_codes, run_themes, shares_by, suggest_segments, theme_code_association,
+)
+from analysis.topics import ThemeModel, fit_model, npmi_coherence, stability
+from conftest import SEED_CORPUS
+
+
+@pytest.fixture(scope="module")
+def seed_copy(tmp_path_factory) -> Corpus:
+    root = tmp_path_factory.mktemp("themes") / "corpus"
+    shutil.copytree(SEED_CORPUS, root, ignore=shutil.ignore_patterns("derived", "codings", "inbox", ".*"))
+    return Corpus.open(root)
+
+
+def two_blocks(repeat: int = 10) -> sparse.csr_matrix:
+    """Segments using terms 0–2 or terms 3–5, never both."""
+    return sparse.csr_matrix(np.array([[1, 1, 1, 0, 0, 0], [0, 0, 0, 1, 1, 1]] * repeat))
+
+
+def test_npmi_is_one_for_terms_always_together_and_minus_one_for_never():
+    matrix = sparse.csr_matrix(np.array([[1, 1, 0], [1, 1, 0], [0, 0, 1], [0, 0, 1]]))
+    together = ThemeModel("test", np.array([1, 1, 2, 2]), np.array([[1.0, 0.9, 0.0]]), None)
+    apart = ThemeModel("test", np.array([1, 1, 2, 2]), np.array([[1.0, 0.0, 0.9]]), None)
+    assert npmi_coherence(matrix, together, n=2)[1] == pytest.approx(np.log(0.5 / 0.25) / -np.log(0.5))
+    assert npmi_coherence(matrix, apart, n=2)[1] == -1.0
+
+
+@pytest.mark.parametrize("method", ["reinert", "nmf", "lda", "kmeans"])
+def test_each_method_separates_two_disjoint_blocks(method):
+    labels = fit_model(two_blocks(), method, 2, random_state=0).labels
+    assert set(labels[::2]) | set(labels[1::2]) == {1, 2}
+    assert len(set(labels[::2])) == 1 and len(set(labels[1::2])) == 1 and labels[0] != labels[1]
+
+
+def test_stability_is_perfect_on_separable_blocks():
+    runs = stability(two_blocks(), "kmeans", 2, n_resamples=4)
+    assert len(runs) == 4 and np.allclose(runs["ari"], 1.0)
+
+
+@pytest.mark.parametrize("method", ["reinert", "nmf", "lda", "kmeans"])
+def test_each_method_runs_on_the_seed_corpus_deterministically(seed_copy, method):
+    first = run_themes(seed_copy, method, k=4, random_state=3)
+    second = run_themes(seed_copy, method, k=4, random_state=3)
+    assert np.array_equal(first.segments["theme"], second.segments["theme"])
+    assert 2 <= len(first.sizes) <= 4
+    assert set(first.profiles.columns) >= {"theme", "term", "chi2", "form"}
+    assert first.characteristic["text"].str.len().gt(0).all()
+
+
+def test_shares_by_year_sum_to_one(seed_copy):
+    shares = shares_by(run_themes(seed_copy, "nmf", k=3), "year")
+    assert set(shares.index) == {"2017", "2022", "2024"}
+    assert np.allclose(shares.sum(axis=1), 1.0)
+
+
+def test_codes_meet_themes_and_suggestions_are_only_shown(seed_copy, atelier, corpus_dir):
+    themes = run_themes(seed_copy, "nmf", k=3)
+    segments = themes.segments
+    for n, segment in enumerate(segments.itertuples()):
+        if "commande publique" in segment.text.lower() and n % 2 == 0 or "foncier" in segment.text.lower():
+            code = "leviers/commande-publique" if "commande publique" in segment.text.lower() else "leviers/acces-foncier"
+            text = seed_copy.text(segment.doc_id)
+            seed_copy.codings.add("marie", segment.doc_id, seed_copy.document(segment.doc_id)["text_sha256"],
+                                  segment.start, segment.end, code, text[segment.start:segment.end])
+    codings = current_codings(seed_copy)
+    association = theme_code_association(themes, codings)
+    assert set(association["code"]) == {"leviers/commande-publique", "leviers/acces-foncier"}
+    assert association["segments"].sum() >= len(codings)
+    agreement = agreement_with_codes(themes, codings, level=2)
+    assert agreement.loc[0, "segments"] > 0 and 0 <= agreement.loc[0, "nmi"] <= 1
+    before = len(seed_copy.codings.events("marie")[0])
+    suggestions = suggest_segments(themes, codings, "leviers/commande-publique", n=5)
+    assert len(suggestions) == 5 and suggestions["probability"].is_monotonic_decreasing
+    assert len(seed_copy.codings.events("marie")[0]) == before, "suggestions are never written"
+    event = accept_suggestion(seed_copy, "paul", suggestions.iloc[0])
+    assert event["coder"] == "paul" and event["code"] == "leviers/commande-publique"
+
+
+def test_figures_are_drawn_with_french_labels(seed_copy, tmp_path):
+    themes = run_themes(seed_copy, "reinert", k=4)
+    for name, draw in FIGURES.items():
+        figure = draw(themes)
+        path = tmp_path / f"{name}.png"
+        figure.savefig(path, dpi=80)
+        assert path.stat().st_size > 5_000, name
+        texts = " ".join([t.get_text() for axes in figure.axes for t in axes.texts + axes.get_xticklabels()]
+                         + [axes.get_title(loc=loc) for axes in figure.axes for loc in ("left", "center")])
+        assert "Classe" in texts, name
+
+
+def test_cli_themes_writes_tables_and_figures(seed_copy):
+    from analysis.cli import main
+
+    assert main(["--corpus", str(seed_copy.root), "themes", "--method", "kmeans", "--k", "3"]) == 0
+    out = seed_copy.root / "derived" / "themes" / "kmeans-k3-s40"
+    assert {"classes.csv", "profils.csv", "parts-par-annee.csv", "dendrogramme.svg", "plan-factoriel.png"} <= {
+        p.name for p in out.iterdir()}
+    assert len(pd.read_csv(out / "classes.csv")) == 3
