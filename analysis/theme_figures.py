@@ -110,7 +110,7 @@ def theme_year_heatmap(themes: Themes) -> Figure:
     return figure
 
 
-def ca_plane_figure(themes: Themes, n_terms: int = 12) -> Figure:
+def ca_plane_figure(themes: Themes, n_terms: int = 8) -> Figure:
     """Correspondence analysis of the class × term table: the classes and their terms on axes 1 and 2."""
     top = themes.profiles[themes.profiles["chi2"] > 0].groupby("theme").head(n_terms)
     terms = list(dict.fromkeys(top["term"]))
@@ -135,12 +135,15 @@ def ca_plane_figure(themes: Themes, n_terms: int = 12) -> Figure:
     class_xy = (u[:, :2] * s[:2]) / np.sqrt(rows)[:, None]
     owner = top.drop_duplicates("term").set_index("term")["theme"]
     forms = top.drop_duplicates("term").set_index("term")["form"]
+    axes.scatter(term_xy[:, 0], term_xy[:, 1], s=6, color=[theme_colour(owner[t]) for t in terms], alpha=0.6)
     for term, (x, y) in zip(terms, term_xy):
-        axes.text(x, y, forms[term], color=theme_colour(owner[term]), fontsize=8, ha="center", va="center")
+        axes.annotate(forms[term], (x, y), xytext=(0, 3), textcoords="offset points", color=theme_colour(owner[term]),
+                      fontsize=8, ha="center", va="bottom")
     for theme, (x, y) in zip(classes, class_xy):
         axes.scatter([x], [y], s=90, color=theme_colour(theme), edgecolor="white", zorder=3)
         axes.annotate(f"Classe {theme}", (x, y), xytext=(4, 4), textcoords="offset points", fontweight="bold",
                       color=theme_colour(theme))
+    axes.margins(0.12)
     axes.axhline(0, color="#c9d1d9", linewidth=0.8)
     axes.axvline(0, color="#c9d1d9", linewidth=0.8)
     axes.set_xlabel(f"Axe 1 ({100 * inertia[0]:.1f} % de l’inertie)")

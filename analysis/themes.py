@@ -69,6 +69,8 @@ def run_themes(corpus: Corpus, method: str = "reinert", k: int = 8, segment_size
     vectorizer = vectorizer or FrenchVectorizer(min_df=min_df)
     matrix = sparse.csr_matrix(vectorizer.fit_transform(segments["text"]))
     names = np.asarray(vectorizer.get_feature_names_out())
+    if method == "reinert-double":
+        options.setdefault("doc_ids", segments["doc_id"].to_numpy())
     model = fit_model(matrix, method, k, random_state, **options)
     segments = segments.assign(theme=model.labels)
     profiles = class_profiles(matrix, model.labels, names)

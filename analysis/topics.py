@@ -1,7 +1,7 @@
 """Topic models and clusterings of segments, and how to choose their number.
 
-NMF and LDA (scikit-learn) give each segment a mixture of themes and k-means a single cluster;
-here every method answers the same way: a label per segment (1..k, 0 when a segment has no
+Reinert (simple, or double on two unit sizes as rainette2), NMF and LDA (scikit-learn) and
+k-means all answer the same way: a label per segment (1..k, 0 when a segment has no
 term the model knows) and the weight of each term in each theme. Choosing k relies on topic
 coherence (NPMI of each theme's top terms, computed on segment co-occurrence) and on stability
 (adjusted Rand index between fits on bootstrap resamples), all as DataFrames.
@@ -20,7 +20,7 @@ from sklearn.feature_extraction.text import TfidfTransformer
 from sklearn.metrics import adjusted_rand_score
 from sklearn.preprocessing import normalize
 
-METHODS = ("reinert", "nmf", "lda", "kmeans")
+METHODS = ("reinert", "reinert-double", "nmf", "lda", "kmeans")
 
 
 @dataclass
@@ -45,10 +45,16 @@ def fit_model(X, method: str, k: int, random_state: int = 0, **options) -> Theme
         raise ValueError(f"méthode inconnue : « {method} » (choisir parmi {', '.join(METHODS)})")
     X = sparse.csr_matrix(X)
     empty = np.asarray(X.sum(axis=1)).ravel() == 0
-    if method == "reinert":
-        from .reinert import Reinert
+    if method in ("reinert", "reinert-double"):
+        from .reinert import DoubleReinert, Reinert
 
-        estimator = Reinert(n_clusters=k, random_state=random_state, **options).fit(X)
+        doc_ids = options.pop("doc_ids", None)
+        if method == "reinert":
+            estimator = Reinert(n_clusters=k, random_state=random_state, **options).fit(X, doc_ids=doc_ids)
+        else:
+            if doc_ids is None:
+                raise ValueError("la double classification demande le document de chaque segment (doc_ids)")
+            estimator = DoubleReinert(n_clusters=k, random_state=random_state, **options).fit(X, doc_ids=doc_ids)
         labels = estimator.labels_
         weights = _class_term_means(_binary(X), labels, estimator.n_clusters_)
         return ThemeModel(method, labels, weights, estimator)
@@ -131,7 +137,8 @@ def stability(X, method: str, k: int, n_resamples: int = 10, random_state: int =
     rows = []
     for resample in range(n_resamples):
         drawn = np.unique(generator.integers(0, X.shape[0], X.shape[0]))
-        labels = fit_model(X[drawn], method, k, random_state + resample + 1, **options).labels
+        subset = {**options, "doc_ids": np.asarray(options["doc_ids"])[drawn]} if "doc_ids" in options else options
+        labels = fit_model(X[drawn], method, k, random_state + resample + 1, **subset).labels
         rows.append({"resample": resample + 1, "segments": len(drawn),
                      "ari": adjusted_rand_score(reference[drawn], labels)})
     return pd.DataFrame(rows)

@@ -51,7 +51,7 @@ def test_stability_is_perfect_on_separable_blocks():
     assert len(runs) == 4 and np.allclose(runs["ari"], 1.0)
 
 
-@pytest.mark.parametrize("method", ["reinert", "nmf", "lda", "kmeans"])
+@pytest.mark.parametrize("method", ["reinert", "reinert-double", "nmf", "lda", "kmeans"])
 def test_each_method_runs_on_the_seed_corpus_deterministically(seed_copy, method):
     first = run_themes(seed_copy, method, k=4, random_state=3)
     second = run_themes(seed_copy, method, k=4, random_state=3)
