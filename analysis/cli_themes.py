@@ -17,7 +17,7 @@ def write_outputs(corpus: Corpus, themes, out_dir) -> list[str]:
     from .themes import agreement_with_codes, shares_by, theme_code_association
 
     tables = {
-        "segments": themes.segments.drop(columns=["text"]).assign(text=themes.segments["text"]),
+        "segments": themes.segments,
         "classes": themes.sizes.assign(termes=themes.sizes["theme"].map(themes.labels_of_themes(8))),
         "profils": themes.profiles,
         "segments-caracteristiques": themes.characteristic,

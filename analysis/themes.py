@@ -23,7 +23,7 @@ from .corpus import Corpus
 from .queries import segment_presence
 from .reinert import characteristic_segments, class_profiles
 from .text_fr import FrenchVectorizer
-from .topics import ThemeModel, fit_model, top_terms
+from .topics import ThemeModel, fit_model
 
 
 @dataclass
@@ -170,4 +170,4 @@ def accept_suggestion(corpus: Corpus, coder: str, suggestion: pd.Series) -> dict
 
 
 __all__ = ["Themes", "run_themes", "shares_by", "theme_code_association", "agreement_with_codes",
-           "suggest_segments", "accept_suggestion", "top_terms"]
+           "suggest_segments", "accept_suggestion"]
