@@ -1,0 +1,115 @@
+"""The exercise folder and the participants' ratings: the shipped exercise, bad input, aggregation."""
+
+from __future__ import annotations
+
+import shutil
+
+import pandas as pd
+import pytest
+
+from analysis.errors import InputError
+from analysis.exercise import Exercise
+from analysis.participation import aggregate_ratings, compare_rounds, disagreements, group_matrix
+from conftest import REPO
+
+SHIPPED = REPO / "scenarios" / "avenir-politiques-locales-ess"
+
+
+@pytest.fixture
+def exercise(tmp_path) -> Exercise:
+    folder = tmp_path / "exercice"
+    shutil.copytree(SHIPPED, folder)
+    return Exercise.open(folder)
+
+
+def test_the_shipped_exercise_is_complete_and_says_it_is_illustrative():
+    exercise = Exercise.open(SHIPPED)
+    assert exercise.illustrative
+    variables = exercise.variables()
+    assert {"mutation", "instrument", "niveau de collectivité", "facteur structurant"} <= set(variables["family"])
+    assert {"TEC", "SAN", "FRA", "MON", "POP"} <= set(variables["code"])
+    assert exercise.influence().shape == (17, 17)
+    assert exercise.descriptors().groupby("descriptor").size().min() >= 2
+    assert exercise.positions().shape == (8, 5)
+    assert set(exercise.levers()["local_capacity"]) == {"peut agir", "nouvelle stratégie"}
+    assert len(exercise.ratings()) == 4
+
+
+def test_evidence_points_to_codes_of_the_codebook():
+    import yaml
+
+    paths = {c["path"] for c in yaml.safe_load((REPO / "corpus" / "codebook.yaml").read_text())["codes"]}
+    assert set(Exercise.open(SHIPPED).variables()["evidence"]) <= paths
+
+
+def _edit(path, old: str, new: str) -> None:
+    path.write_text(path.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
+
+
+@pytest.mark.parametrize("edit, table, message, where", [
+    (lambda f: _edit(f / "influence.csv", "TEC,2,0,1", "TEC,5,0,1"), "influence", "hors de l’échelle", "colonne CP"),
+    (lambda f: _edit(f / "influence.csv", "TEC,2,0,1", "TEC,,0,1"), "influence", "case vide", "ligne 14 (TEC)"),
+    (lambda f: _edit(f / "influence.csv", "code,CP", "code,XX"), "influence", "étiquettes", None),
+    (lambda f: _edit(f / "variables.csv", "POP,", "POPU,"), "influence", "ne correspondent pas", None),
+    (lambda f: _edit(f / "positions.csv", "ESS,4", "ESS,-5"), "positions", "hors de l’échelle", "ligne 8 (ESS)"),
+    (lambda f: _edit(f / "descriptors.csv", "Finances locales,contraintes", "Autre,contraintes"),
+     "descriptors", None, None),
+    (lambda f: _edit(f / "levers.csv", "intercommunalité;région", "galaxie"), "levers", "échelle inconnue", "colonne scale"),
+])
+def test_bad_tables_are_refused_naming_file_row_and_column(exercise, edit, table, message, where):
+    before = {p: p.read_bytes() for p in exercise.folder.rglob("*") if p.is_file()}
+    edit(exercise.folder)
+    edited = {p: p.read_bytes() for p in exercise.folder.rglob("*") if p.is_file()}
+    with pytest.raises(InputError) as error:
+        getattr(exercise, table)()
+    if message:
+        assert message in error.value.reason
+    else:
+        assert "une variante" in error.value.reason or "qu’une variante" in error.value.reason
+    if where:
+        assert where in (error.value.where or "")
+    assert {p: p.read_bytes() for p in exercise.folder.rglob("*") if p.is_file()} == edited != before
+
+
+def test_a_table_can_be_an_xlsx_file(exercise):
+    csv = exercise.folder / "influence.csv"
+    pd.read_csv(csv, dtype=str, keep_default_na=False).to_excel(exercise.folder / "influence.xlsx", index=False)
+    expected = exercise.influence()
+    csv.unlink()
+    assert exercise.influence().equals(expected)
+    (exercise.folder / "influence.xlsx").write_bytes(b"PK\x03\x04 abime")
+    with pytest.raises(InputError, match="illisible"):
+        exercise.influence()
+
+
+def _ratings(values: dict[str, list[int]]) -> dict[str, pd.DataFrame]:
+    """One 2 × 2 matrix per participant, from the values of the cells A→B and B→A."""
+    return {f"p{k + 1}": pd.DataFrame([[0, values["AB"][k]], [values["BA"][k], 0]], index=["A", "B"],
+                                      columns=["A", "B"])
+            for k in range(len(values["AB"]))}
+
+
+def test_aggregation_by_hand():
+    table = aggregate_ratings(_ratings({"AB": [1, 2, 3], "BA": [0, 0, 3]})).set_index(["source", "target"])
+    agreed = table.loc[("A", "B")]
+    assert (agreed["median"], agreed["q1"], agreed["q3"], agreed["iqr"], agreed["share_agreeing"]) == (2, 1.5, 2.5, 1, 1)
+    assert agreed["consensus"]
+    split = table.loc[("B", "A")]
+    assert (split["median"], split["iqr"], split["share_agreeing"]) == (0, 1.5, 2 / 3)
+    assert not split["consensus"]
+    assert disagreements(table.reset_index())[["source", "target"]].values.tolist() == [["B", "A"]]
+    assert group_matrix(table.reset_index()).loc["A", "B"] == 2
+
+
+def test_delphi_rounds_compared():
+    first = aggregate_ratings(_ratings({"AB": [1, 2, 3], "BA": [0, 0, 3]}))
+    second = aggregate_ratings(_ratings({"AB": [2, 2, 2], "BA": [0, 1, 1]}))
+    table = compare_rounds(first, second).set_index(["source", "target"])
+    assert table.loc[("A", "B"), "converged"] and table.loc[("A", "B"), "median_change"] == 0
+    assert table.loc[("B", "A"), "median_change"] == 1 and table.loc[("B", "A"), "consensus_2"]
+
+
+def test_the_shipped_ratings_aggregate():
+    table = aggregate_ratings(Exercise.open(SHIPPED).ratings())
+    assert len(table) == 17 * 16 and table["participants"].eq(4).all()
+    assert table["consensus"].any() and not table["consensus"].all()
