@@ -15,6 +15,7 @@ from .errors import AtelierError
 from .ingest import DEFAULT_MAX_SIZE_MB, MANIFEST_NAME, IngestOptions, ingest, parse_attrs, read_manifest
 from .cli_coding import add_coding_commands
 from .cli_table import print_table
+from .cli_scenarios import add_scenario_commands
 from .cli_themes import add_theme_commands
 from .segment import UNITS
 
@@ -85,6 +86,7 @@ def _parser() -> argparse.ArgumentParser:
                         ).set_defaults(handler=_cleaning)
     add_coding_commands(commands)
     add_theme_commands(commands)
+    add_scenario_commands(commands)
     return parser
 
 

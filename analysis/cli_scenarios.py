@@ -1,0 +1,124 @@
+"""``atelier`` commands for the prospective exercises: micmac, cib, mactor, aggregate."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+from pathlib import Path
+
+import pandas as pd
+
+from .cli_table import print_table
+from .corpus import Corpus
+from .errors import AtelierError
+from .exercise import ILLUSTRATIVE_NOTICE, Exercise
+
+
+def _notice(exercise: Exercise) -> None:
+    print(f"{exercise.meta.get('title', exercise.folder.name)}")
+    if exercise.illustrative:
+        print(f"⚠ {ILLUSTRATIVE_NOTICE}")
+    print()
+
+
+def _micmac(_corpus: Corpus, args: argparse.Namespace) -> int:
+    from .micmac import direct, indirect, quadrants, rank_shifts, validate_influence
+
+    exercise = Exercise.open(args.folder)
+    _notice(exercise)
+    variables = exercise.variables().set_index("code")["name"]
+    matrix = validate_influence(exercise.influence(), list(variables.index), potential=args.potential)
+    direct_table = direct(matrix)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        indirect_table, power = indirect(matrix)
+    for warning in caught:
+        print(f"attention : {warning.message}")
+    table = quadrants(indirect_table).assign(name=variables)
+    shifts = rank_shifts(direct_table, indirect_table)
+    shown = pd.DataFrame({
+        "variable": table.index, "nom": table["name"], "influence directe": direct_table["influence"],
+        "dépendance directe": direct_table["dependence"], "rang influence (indirect)": table["influence_rank"],
+        "rang dépendance (indirect)": table["dependence_rank"], "glissement influence": shifts["influence_shift"],
+        "quadrant": table["quadrant"],
+    }).sort_values("rang influence (indirect)")
+    print(f"Influences indirectes : matrice élevée à la puissance {power} (classement stable).")
+    if args.csv:
+        shown.to_csv(sys.stdout, index=False, lineterminator="\n")
+    else:
+        print_table(shown)
+    return 0
+
+
+def _mactor(_corpus: Corpus, args: argparse.Namespace) -> int:
+    from .mactor import balance_of_power, coalitions, mobilisation
+
+    exercise = Exercise.open(args.folder)
+    _notice(exercise)
+    mid, positions = exercise.actor_influence(), exercise.positions()
+    actors = exercise.actors().set_index("code")["name"]
+    objectives = exercise.objectives().set_index("code")["name"]
+    power = balance_of_power(mid)
+    print("Rapports de force (r* : poids de chaque acteur, moyenne 1)")
+    print_table(power.assign(nom=actors).reset_index()[["actor", "nom", "influence", "dependence", "r_star"]]
+                .rename(columns={"actor": "acteur", "dependence": "dépendance"}).round(2))
+    print("\nMobilisation par objectif (positions pondérées par les rapports de force)")
+    table = mobilisation(positions, mid).assign(nom=objectives).reset_index()
+    print_table(table[["objective", "nom", "n_for", "n_against", "weighted_for", "weighted_against",
+                       "weighted_mobilisation"]].rename(columns={
+        "objective": "objectif", "n_for": "pour", "n_against": "contre", "weighted_for": "poids pour",
+        "weighted_against": "poids contre", "weighted_mobilisation": "mobilisation"}).round(2))
+    found = coalitions(positions, mid)
+    print("\nCoalitions (acteurs du même côté d’un objectif)")
+    groups = found.groups.assign(actors=found.groups["actors"].map(", ".join))
+    print_table(groups.round(2))
+    print("\nPaires d’acteurs les plus convergentes")
+    print_table(found.pairs.round(2))
+    return 0
+
+
+def _aggregate(_corpus: Corpus, args: argparse.Namespace) -> int:
+    from .participation import aggregate_ratings, compare_rounds, disagreements
+
+    exercise = Exercise.open(args.folder)
+    _notice(exercise)
+    ratings = exercise.ratings(args.ratings)
+    table = aggregate_ratings(ratings)
+    print(f"{len(ratings)} participant(s) : {', '.join(sorted(ratings))}")
+    print(f"{int(table['consensus'].sum())} case(s) en consensus sur {len(table)} ; "
+          f"les désaccords les plus marqués :")
+    print_table(disagreements(table, args.top).rename(columns={
+        "source": "de", "target": "vers", "median": "médiane", "iqr": "écart interquartile",
+        "share_agreeing": "part d’accord"}).round(2))
+    if args.compare:
+        second = aggregate_ratings(exercise.ratings(args.compare))
+        compared = compare_rounds(table, second)
+        print(f"\nDeuxième tour ({args.compare}) : {int(compared['converged'].sum())} case(s) où le groupe "
+              f"s’est rapproché, {int((compared['median_change'] != 0).sum())} médiane(s) modifiée(s).")
+        print_table(compared[compared["median_change"] != 0].round(2))
+    return 0
+
+
+def add_scenario_commands(commands) -> None:
+    micmac = commands.add_parser("micmac", help="analyse structurelle (MICMAC) d’un exercice",
+                                 description="Influences et dépendances directes et indirectes, plan "
+                                 "influence/dépendance et glissements de rang.")
+    micmac.add_argument("folder", type=Path, metavar="DOSSIER")
+    micmac.add_argument("--potential", action="store_true", help="compter les influences potentielles P comme 3")
+    micmac.add_argument("--csv", action="store_true", help="sortie CSV")
+    micmac.set_defaults(handler=_micmac)
+
+    mactor = commands.add_parser("mactor", help="stratégies d’acteurs (MACTOR)",
+                                 description="Rapports de force, positions pondérées, mobilisation, coalitions.")
+    mactor.add_argument("folder", type=Path, metavar="DOSSIER")
+    mactor.set_defaults(handler=_mactor)
+
+    aggregate = commands.add_parser("aggregate", help="agréger les notes individuelles des participants",
+                                    description="Médiane, écart interquartile, part d’accord et consensus par "
+                                    "case ; désaccords ; comparaison de deux tours Delphi.")
+    aggregate.add_argument("folder", type=Path, metavar="DOSSIER")
+    aggregate.add_argument("--ratings", default="ratings", help="sous-dossier des notes (défaut : ratings)")
+    aggregate.add_argument("--compare", metavar="SOUS-DOSSIER", help="second tour à comparer (ex. ratings-tour2)")
+    aggregate.add_argument("--top", type=int, default=10, help="nombre de désaccords affichés")
+    aggregate.set_defaults(handler=_aggregate)

@@ -1,0 +1,53 @@
+"""The prospective commands on the shipped exercise, and their refusals of bad input."""
+
+from __future__ import annotations
+
+import shutil
+
+from analysis.cli import main
+from conftest import REPO
+
+SHIPPED = REPO / "scenarios" / "avenir-politiques-locales-ess"
+NOTICE = "Valeurs illustratives"
+
+
+def run(capsys, *args):
+    status = main([str(a) for a in args])
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def test_micmac_ranks_the_variables_and_says_the_values_are_illustrative(capsys):
+    status, out, _ = run(capsys, "micmac", SHIPPED)
+    assert status == 0 and NOTICE in out
+    assert "puissance" in out and "déterminante" in out and "Politique nationale de l’ESS" in out
+
+
+def test_mactor_and_aggregate(capsys):
+    status, out, _ = run(capsys, "mactor", SHIPPED)
+    assert status == 0 and NOTICE in out and "r_star" in out and "Mobiliser les fonds européens" in out
+    status, out, _ = run(capsys, "aggregate", SHIPPED)
+    assert status == 0 and "4 participant(s)" in out and "consensus" in out
+
+
+def test_delphi_comparison(capsys, tmp_path):
+    folder = tmp_path / "exercice"
+    shutil.copytree(SHIPPED, folder)
+    shutil.copytree(folder / "ratings", folder / "tour2")
+    path = folder / "tour2" / "participant-a.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace("INT,0,", "INT,3,", 1), encoding="utf-8")
+    status, out, _ = run(capsys, "aggregate", folder, "--compare", "tour2")
+    assert status == 0 and "Deuxième tour" in out
+
+
+def test_bad_matrix_exits_2_naming_the_file_and_cell(capsys, tmp_path):
+    folder = tmp_path / "exercice"
+    shutil.copytree(SHIPPED, folder)
+    path = folder / "influence.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace("TEC,2,", "TEC,7,", 1), encoding="utf-8")
+    before = {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    status, _, err = run(capsys, "micmac", folder)
+    assert status == 2 and "influence.csv" in err and "colonne CP" in err and "hors de l’échelle" in err
+    assert {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()} == before
+    status, _, err = run(capsys, "micmac", tmp_path / "absent")
+    assert status == 2 and "introuvable" in err
