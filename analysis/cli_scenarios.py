@@ -100,7 +100,56 @@ def _aggregate(_corpus: Corpus, args: argparse.Namespace) -> int:
     return 0
 
 
+def _cib(_corpus: Corpus, args: argparse.Namespace) -> int:
+    from .cib import consistent_scenarios, possible_variants, read_cross_impact, read_scw
+
+    path = args.file
+    if not path.exists():
+        raise AtelierError(f"{path} : fichier introuvable")
+    folder = path.parent
+    if (folder / "exercise.yaml").exists() and Exercise.open(folder).illustrative:
+        print(f"⚠ {ILLUSTRATIVE_NOTICE}", file=sys.stderr if args.format == "csv" else sys.stdout)
+    matrix = read_scw(path)[1] if path.suffix.lower() == ".scw" else read_cross_impact(path)
+    fixed = {}
+    for item in args.fix:
+        descriptor, sep, variant = item.partition("=")
+        if not sep:
+            raise AtelierError(f"--fix « {item} » : attendu DESCRIPTEUR=VARIANTE")
+        fixed[descriptor.strip()] = variant.strip()
+    try:
+        scenarios = consistent_scenarios(matrix, args.max_inconsistency, fixed or None)
+    except ValueError as error:
+        raise AtelierError(f"{path} : {error}") from None
+    if args.format == "csv":
+        scenarios.to_csv(sys.stdout, index=False, lineterminator="\n")
+        return 0
+    configurations = 1
+    for _, group in matrix.index.to_frame().groupby(level=0, sort=False):
+        configurations *= len(group)
+    print(f"{len(scenarios)} scénario(s) d’incohérence au plus {args.max_inconsistency} parmi "
+          f"{configurations:,} configurations".replace(",", "\u202f")
+          + (f", avec {', '.join(f'{d} = {v}' for d, v in fixed.items())}" if fixed else "") + ".")
+    print_table(scenarios.rename(columns={"inconsistency": "incohérence", "total_impact_score": "score d’impact total"}))
+    if fixed or args.possible:
+        print("\nCe qui reste possible pour chaque descripteur :")
+        possible = possible_variants(matrix, fixed or None, args.max_inconsistency)
+        print_table(possible.rename(columns={"scenarios": "scénarios", "share": "part", "possible": "possible"}).round(2))
+    return 0
+
+
 def add_scenario_commands(commands) -> None:
+    cib = commands.add_parser("cib", help="scénarios cohérents (impacts croisés, CIB)",
+                              description="Énumère exactement les scénarios cohérents d’une matrice d’impacts "
+                              "croisés (CSV, XLSX ou fichier ScenarioWizard .scw).")
+    cib.add_argument("file", type=Path, metavar="FICHIER")
+    cib.add_argument("--max-inconsistency", type=int, default=0, metavar="N",
+                     help="incohérence tolérée (défaut : 0, scénarios pleinement cohérents)")
+    cib.add_argument("--fix", action="append", default=[], metavar="D=V",
+                     help="fixer un descripteur à une variante (répétable) : que reste-t-il possible ?")
+    cib.add_argument("--possible", action="store_true", help="afficher les variantes encore possibles")
+    cib.add_argument("--format", choices=["table", "csv"], default="table", help="sortie (défaut : table)")
+    cib.set_defaults(handler=_cib)
+
     micmac = commands.add_parser("micmac", help="analyse structurelle (MICMAC) d’un exercice",
                                  description="Influences et dépendances directes et indirectes, plan "
                                  "influence/dépendance et glissements de rang.")

@@ -51,3 +51,25 @@ def test_bad_matrix_exits_2_naming_the_file_and_cell(capsys, tmp_path):
     assert {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()} == before
     status, _, err = run(capsys, "micmac", tmp_path / "absent")
     assert status == 2 and "introuvable" in err
+
+
+def test_cib_lists_consistent_scenarios_and_what_remains_possible(capsys):
+    crossimpact = SHIPPED / "crossimpact.csv"
+    status, out, _ = run(capsys, "cib", crossimpact)
+    assert status == 0 and NOTICE in out and "3 scénario(s)" in out and "729" in out
+    status, out, _ = run(capsys, "cib", crossimpact, "--fix", "Climat politique=populiste", "--max-inconsistency", "1")
+    assert status == 0 and "Climat politique = populiste" in out and "reste possible" in out
+    status, out, err = run(capsys, "cib", crossimpact, "--format", "csv")
+    rows = out.strip().splitlines()
+    assert status == 0 and rows[0].endswith("inconsistency,total_impact_score") and len(rows) == 4
+    assert NOTICE in err
+
+
+def test_cib_refuses_a_bad_grid_and_an_unknown_variant(capsys, tmp_path):
+    grid = tmp_path / "crossimpact.csv"
+    grid.write_text((SHIPPED / "crossimpact.csv").read_text(encoding="utf-8").replace(
+        "Transition écologique,accélérée,,,,0,0,0,1", "Transition écologique,accélérée,,,,0,0,0,9", 1), encoding="utf-8")
+    status, _, err = run(capsys, "cib", grid)
+    assert status == 2 and "crossimpact.csv" in err and "ligne 3" in err
+    status, _, err = run(capsys, "cib", SHIPPED / "crossimpact.csv", "--fix", "Climat politique=inconnu")
+    assert status == 2 and "inconnu" in err
