@@ -34,6 +34,7 @@ benchmark: $(INSTALLED)
 	$(BIN)/python benchmarks/ingest_throughput.py
 	$(BIN)/python benchmarks/codings_bench.py
 	$(BIN)/python benchmarks/themes_bench.py
+	$(BIN)/python benchmarks/cib_bench.py
 
 clean:
 	rm -rf _build corpus/derived
