@@ -101,7 +101,8 @@ def _aggregate(_corpus: Corpus, args: argparse.Namespace) -> int:
 
 
 def _cib(_corpus: Corpus, args: argparse.Namespace) -> int:
-    from .cib import consistent_scenarios, possible_variants, read_cross_impact, read_scw
+    from .cib import consistent_scenarios, possible_variants
+    from .cib_files import read_cross_impact, read_scw
 
     path = args.file
     if not path.exists():

@@ -21,10 +21,8 @@ from analysis.cib import (
     evaluate,
     impact_balances,
     possible_variants,
-    read_cross_impact,
-    read_scw,
-    write_scw,
 )
+from analysis.cib_files import read_cross_impact, read_scw, write_scw
 from analysis.errors import InputError
 
 REPO = Path(__file__).resolve().parent.parent
