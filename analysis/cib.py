@@ -50,9 +50,9 @@ benchmarks.
 
 Files
 -----
-Reading the spreadsheets facilitators fill in (:func:`read_cross_impact`) and reading and
-writing ScenarioWizard project files (:func:`read_scw`, :func:`write_scw`) live in
-:mod:`analysis.cib_files`; those functions are re-exported here.
+Reading the spreadsheets facilitators fill in (``read_cross_impact``) and reading and
+writing ScenarioWizard project files (``read_scw``, ``write_scw``) live in
+:mod:`analysis.cib_files`.
 
 Errors in tables passed to the functions are :class:`ValueError` in French.
 """
