@@ -26,7 +26,7 @@ from .codebook import check_codebook, load_codebook, with_descendants
 from .codings import check_coder
 from .corpus import Corpus
 from .errors import AtelierError
-from .queries import extracts
+from .queries import current_codings, extracts
 
 STATIC = Path(__file__).parent / "static"
 NEUTRAL_COLOUR = "#999999"
@@ -294,8 +294,6 @@ class Extracts(anywidget.AnyWidget):
         self.refresh(context)
 
     def refresh(self, context: int = 120) -> None:
-        from .queries import current_codings
-
         codings = current_codings(self._corpus)
         if self.code not in set(codings["code"]) and not with_descendants(self.code, codings["code"].unique()):
             self.rows, self.error = [], f"Aucun extrait codé « {self.code} » pour l’instant."
