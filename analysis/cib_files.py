@@ -68,6 +68,15 @@ _INTEGER = re.compile(r"^[+-]?\d+(?:[.,]0*)?$")
 # spreadsheets
 
 
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(path, "fichier introuvable") from None
+    except OSError as error:
+        raise InputError(path, f"fichier illisible ({error.strerror})") from None
+
+
 def _column_letter(index: int) -> str:
     letters = ""
     index += 1
@@ -95,12 +104,7 @@ def _read_grid(path: Path, sheet) -> list[list]:
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".xlsx", ".txt"):
         raise InputError(path, f"format « {path.suffix} » non pris en charge (CSV ou XLSX attendu)")
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(path, "fichier introuvable") from None
-    except OSError as error:
-        raise InputError(path, f"fichier illisible ({error.strerror})") from None
+    data = _read_bytes(path)
     if suffix == ".xlsx":
         try:
             table = pd.read_excel(io.BytesIO(data), header=None, dtype=object, sheet_name=sheet,
@@ -281,12 +285,7 @@ def read_scw(path: Path | str) -> tuple[pd.DataFrame, pd.DataFrame]:
     integer (ScenarioWizard files are not limited to −3…+3).
     """
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(path, "fichier introuvable") from None
-    except OSError as error:
-        raise InputError(path, f"fichier illisible ({error.strerror})") from None
+    data = _read_bytes(path)
     lines = _decode(path, data).splitlines()
     labels: list[tuple[str, str]] = []
     descriptor, section, matrix_rows = None, 0, []
