@@ -138,7 +138,30 @@ def _cib(_corpus: Corpus, args: argparse.Namespace) -> int:
     return 0
 
 
+def _present(_corpus: Corpus, args: argparse.Namespace) -> int:
+    from .present import build_presentation, export_views
+
+    summary = build_presentation(args.folder, args.out)
+    print(f"présentation écrite : {args.out} ({len(summary['built'])} vue(s) sur {len(summary['views'])})")
+    if summary["illustrative"]:
+        print(f"⚠ {ILLUSTRATIVE_NOTICE}")
+    for view, error in summary["failed"].items():
+        print(f"vue « {view} » à corriger : {error}")
+    if args.export:
+        files = export_views(args.out, args.export)
+        print(f"{len(files)} image(s) PNG et SVG écrites dans {args.export}")
+    return 0
+
+
 def add_scenario_commands(commands) -> None:
+    present = commands.add_parser("present", help="présentation à projeter en atelier (un fichier HTML)",
+                                  description="Écrit un fichier HTML autonome (sans réseau, pour une clé USB) : "
+                                  "une vue par écran, navigation au clavier (flèches, chiffres, F : plein écran).")
+    present.add_argument("folder", type=Path, metavar="DOSSIER")
+    present.add_argument("--out", type=Path, required=True, metavar="FICHIER.html")
+    present.add_argument("--export", type=Path, metavar="DOSSIER", help="exporter aussi chaque vue en PNG et SVG")
+    present.set_defaults(handler=_present)
+
     cib = commands.add_parser("cib", help="scénarios cohérents (impacts croisés, CIB)",
                               description="Énumère exactement les scénarios cohérents d’une matrice d’impacts "
                               "croisés (CSV, XLSX ou fichier ScenarioWizard .scw).")

@@ -73,3 +73,11 @@ def test_cib_refuses_a_bad_grid_and_an_unknown_variant(capsys, tmp_path):
     assert status == 2 and "crossimpact.csv" in err and "ligne 3" in err
     status, _, err = run(capsys, "cib", SHIPPED / "crossimpact.csv", "--fix", "Climat politique=inconnu")
     assert status == 2 and "inconnu" in err
+
+
+def test_present_writes_one_self_contained_file(capsys, tmp_path):
+    out = tmp_path / "atelier.html"
+    status, stdout, _ = run(capsys, "present", SHIPPED, "--out", out)
+    assert status == 0 and "8 vue(s) sur 8" in stdout and NOTICE in stdout
+    html = out.read_text(encoding="utf-8")
+    assert "<script src" not in html and "<link " not in html and 'lang="fr"' in html
