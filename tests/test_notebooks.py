@@ -15,7 +15,7 @@ NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
 
 
 def test_there_are_notebooks():
-    assert [p.name for p in NOTEBOOKS] == ["01-corpus.ipynb", "02-coder.ipynb", "03-themes.ipynb"]
+    assert [p.name for p in NOTEBOOKS] == ["01-corpus.ipynb", "02-coder.ipynb", "03-themes.ipynb", "04-atelier.ipynb"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -33,5 +33,5 @@ def test_notebook_runs_without_error(path: Path):
     outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
     expected = {"01-corpus.ipynb": "rtes-plan-actions-2022", "02-coder.ipynb": "application/vnd.jupyter.widget-view+json",
-                "03-themes.ipynb": "image/png"}
+                "03-themes.ipynb": "image/png", "04-atelier.ipynb": "application/vnd.jupyter.widget-view+json"}
     assert any(expected[path.name] in str(o) for o in outputs)
