@@ -43,3 +43,32 @@ def genre_year_figure(inventory: pd.DataFrame) -> Figure:
     axes.legend(title="Genre", frameon=False, bbox_to_anchor=(1.01, 1), loc="upper left")
     axes.tick_params(axis="x", rotation=0)
     return figure
+
+
+QUADRANT_COLOURS = {"déterminante": "#0072B2", "relais": "#D55E00", "résultat": "#009E73", "autonome": "#CC79A7",
+                    "régulatrice": "#666666"}
+
+
+def influence_plane_figure(table: pd.DataFrame, power: int) -> Figure:
+    """The influence/dependence plane of a structural analysis, quadrants coloured (French labels).
+
+    ``table`` is :func:`analysis.micmac.quadrants` of the indirect table.
+    """
+    figure = Figure(figsize=(8, 6), layout="constrained")
+    axes = figure.subplots()
+    x, y = table["dependence_norm"] * 100, table["influence_norm"] * 100
+    axes.axvline(x.mean(), color="#9aa5b1", linestyle="--", linewidth=1)
+    axes.axhline(y.mean(), color="#9aa5b1", linestyle="--", linewidth=1)
+    for code, row in table.iterrows():
+        colour = QUADRANT_COLOURS.get(row["quadrant"], "#333333")
+        axes.scatter(row["dependence_norm"] * 100, row["influence_norm"] * 100, color=colour, s=40, zorder=3)
+        axes.annotate(code, (row["dependence_norm"] * 100, row["influence_norm"] * 100), xytext=(4, 3),
+                      textcoords="offset points", fontsize=9, color=colour, fontweight="bold")
+    for quadrant, colour in QUADRANT_COLOURS.items():
+        if quadrant in set(table["quadrant"]):
+            axes.scatter([], [], color=colour, label=quadrant.capitalize())
+    axes.legend(title="Quadrant", frameon=False, loc="lower left")
+    axes.set_xlabel("Dépendance indirecte (% du total)")
+    axes.set_ylabel("Influence indirecte (% du total)")
+    axes.set_title(f"Plan influence / dépendance indirectes (matrice à la puissance {power})")
+    return figure

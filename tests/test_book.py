@@ -46,3 +46,10 @@ def test_book_never_names_private_documents(built_book):
     for title in private_titles:
         assert title not in text
         assert title[:40] not in text
+
+
+def test_scenarios_chapter_says_its_values_are_illustrative(built_book):
+    page = html.unescape((built_book / "book" / "scenarios.html").read_text(encoding="utf-8"))
+    assert "illustratives" in page and "Politique nationale de l’ESS" in page
+    assert "Transition coopérative" in page and "Score d’impact total" in page
+    assert re.search(r'<img [^>]*src="\.\./_images/[0-9a-f]+\.png"', page)
