@@ -53,3 +53,11 @@ def test_scenarios_chapter_says_its_values_are_illustrative(built_book):
     assert "illustratives" in page and "Politique nationale de l’ESS" in page
     assert "Transition coopérative" in page and "Score d’impact total" in page
     assert re.search(r'<img [^>]*src="\.\./_images/[0-9a-f]+\.png"', page)
+
+
+def test_codebook_annex_lists_every_code(built_book):
+    import yaml
+
+    page = html.unescape((built_book / "book" / "codebook.html").read_text(encoding="utf-8"))
+    codes = yaml.safe_load((REPO / "corpus" / "codebook.yaml").read_text(encoding="utf-8"))["codes"]
+    assert all(code["path"] in page for code in codes)
