@@ -19,6 +19,7 @@ corpus: $(INSTALLED)
 
 book: corpus
 	$(BIN)/jupyter-book build . --path-output . --warningiserror --keep-going
+	$(BIN)/atelier privacy-check _build/html
 	@echo "Livre construit : ouvrez $(CURDIR)/_build/html/index.html"
 
 # Browser tests drive Debian's chromium (no browser download is possible here); the emoji font

@@ -84,6 +84,14 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("cleaning", help="rapport de nettoyage",
                         description="Règles de nettoyage appliquées et nombre de corrections par document.",
                         ).set_defaults(handler=_cleaning)
+    privacy = commands.add_parser(
+        "privacy-check", help="vérifier qu’aucune donnée privée n’est dans le livre construit",
+        description="Cherche dans le livre construit (HTML, index de recherche, PDF) les titres et passages "
+        "des documents privés, les noms réels des personnes interrogées, les courriels et téléphones ; "
+        "échoue (statut 2) s’il en trouve.")
+    privacy.add_argument("html_dir", type=Path, metavar="DOSSIER_HTML")
+    privacy.add_argument("--pdf", type=Path, help="PDF du livre à vérifier aussi")
+    privacy.set_defaults(handler=_privacy_check)
     add_coding_commands(commands)
     add_theme_commands(commands)
     add_scenario_commands(commands)
@@ -190,6 +198,16 @@ def _cleaning(corpus: Corpus, args: argparse.Namespace) -> int:
         print()
         print_table(report.pivot_table(index="doc_id", columns="rule", values="count",
                                        aggfunc="sum", fill_value=0).reset_index())
+    return 0
+
+
+def _privacy_check(corpus: Corpus, args: argparse.Namespace) -> int:
+    from .privacy import check_build
+
+    if not args.html_dir.is_dir():
+        raise AtelierError(f"{args.html_dir} : dossier du livre construit introuvable")
+    check_build(args.html_dir, corpus, pdf_path=args.pdf)
+    print(f"{args.html_dir} : aucune donnée privée trouvée (documents privés, noms réels, courriels, téléphones).")
     return 0
 
 

@@ -61,3 +61,9 @@ def test_codebook_annex_lists_every_code(built_book):
     page = html.unescape((built_book / "book" / "codebook.html").read_text(encoding="utf-8"))
     codes = yaml.safe_load((REPO / "corpus" / "codebook.yaml").read_text(encoding="utf-8"))["codes"]
     assert all(code["path"] in page for code in codes)
+
+
+def test_built_book_passes_the_privacy_gate(built_book):
+    from analysis.privacy import check_build
+
+    assert check_build(built_book, Corpus.open(SEED_CORPUS)).empty
