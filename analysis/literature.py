@@ -37,6 +37,10 @@ from .readers.references import read_bib, read_ris
 
 DECISIONS = ("inclure", "exclure")
 FINAL_INCLUDED, FINAL_EXCLUDED, FINAL_DISCUSS, FINAL_PENDING = "incluse", "exclue", "à discuter", "non examinée"
+def _display_authors(bibtex_authors: str) -> str:
+    return bibtex_authors.replace("{", "").replace("}", "").replace(" and ", "; ")
+
+
 REFERENCE_COLUMNS = ["key", "title", "authors", "year", "type", "doi", "abstract"]
 SCREENING_COLUMNS = ["key", "decision", "reason", "timestamp"]
 _RESERVED = {"key", "title", "agreement", "final", "reason"}
@@ -114,7 +118,10 @@ def _entry_bibtex(entry: dict[str, str]) -> str:
     for name in _FIELDS:
         value = entry.get(name, "")
         if value:
-            if name in ("url", "doi"):
+            if name == "author":
+                # A name without a comma is an organisation for BibTeX: braces keep it whole.
+                value = " and ".join(_escape(a) if "," in a else "{" + _escape(a) + "}" for a in value.split(" and "))
+            elif name in ("url", "doi"):
                 value = value.replace("{", "").replace("}", "").replace("\\", "")
                 value = value.replace("%", r"\%").replace("&", r"\&").replace("#", r"\#").replace("_", r"\_")
             else:
@@ -256,7 +263,7 @@ def import_references(corpus: Corpus, path: Path | str) -> pd.DataFrame:
                 status = "new"
             rows.append({
                 "key": key, "import_key": entry["key"], "title": entry["title"],
-                "authors": entry["author"].replace(" and ", "; "), "year": entry["year"],
+                "authors": _display_authors(entry["author"]), "year": entry["year"],
                 "doi": entry["doi"], "status": status,
             })
         name, must_copy = _import_name(imports_dir(corpus), path, data)
@@ -278,7 +285,7 @@ def import_references(corpus: Corpus, path: Path | str) -> pd.DataFrame:
 def references(corpus: Corpus) -> pd.DataFrame:
     """The merged bibliography: key, title, authors (``; ``-separated), year, type, doi, abstract."""
     rows = [{
-        "key": e["key"], "title": e["title"], "authors": e["author"].replace(" and ", "; "),
+        "key": e["key"], "title": e["title"], "authors": _display_authors(e["author"]),
         "year": e["year"], "type": e["type"], "doi": e["doi"], "abstract": e["abstract"],
     } for e in _library(corpus)]
     return pd.DataFrame(rows, columns=REFERENCE_COLUMNS, dtype=str)

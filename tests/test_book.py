@@ -67,3 +67,11 @@ def test_built_book_passes_the_privacy_gate(built_book):
     from analysis.privacy import check_build
 
     assert check_build(built_book, Corpus.open(SEED_CORPUS)).empty
+
+
+def test_literature_chapter_cites_the_works_the_corpus_names(built_book):
+    page = html.unescape((built_book / "book" / "literature.html").read_text(encoding="utf-8"))
+    assert "Jean-Louis Laville et Laurent Fraisse" in page and "20 ans de politiques publiques ESS" in page
+    assert page.count('class="citation"') == 0 or "Bibliographie" in page
+    assert " and " not in page.split("Bibliographie", 1)[1].split("Précédent", 1)[0]
+    assert re.search(r'<img [^>]*src="\.\./_images/[0-9a-f]+\.png"', page), "PRISMA figure"
