@@ -318,10 +318,13 @@ def scan_text(text: str, forbidden: dict[str, list[str]], where: str) -> list[di
     if pattern is not None:
         for match in pattern.finditer(flat):
             findings.append({"file": where, "kind": KIND_NAME, "excerpt": _excerpt(flat, *match.span())})
-    plain = " ".join(unicodedata.normalize("NFKC", text).split())
-    for kind, regex in ((KIND_EMAIL, EMAIL_RE), (KIND_PHONE, PHONE_RE)):
-        for match in regex.finditer(plain):
-            findings.append({"file": where, "kind": kind, "excerpt": _excerpt(plain, *match.span())})
+    # Line by line: the search index lists its terms one per line, and "01", "02"… joined
+    # into one line would read as a phone number.
+    for line in unicodedata.normalize("NFKC", text).splitlines():
+        plain = " ".join(line.split())
+        for kind, regex in ((KIND_EMAIL, EMAIL_RE), (KIND_PHONE, PHONE_RE)):
+            for match in regex.finditer(plain):
+                findings.append({"file": where, "kind": kind, "excerpt": _excerpt(plain, *match.span())})
     return findings
 
 

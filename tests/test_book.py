@@ -75,3 +75,18 @@ def test_literature_chapter_cites_the_works_the_corpus_names(built_book):
     assert page.count('class="citation"') == 0 or "Bibliographie" in page
     assert " and " not in page.split("Bibliographie", 1)[1].split("Précédent", 1)[0]
     assert re.search(r'<img [^>]*src="\.\./_images/[0-9a-f]+\.png"', page), "PRISMA figure"
+
+
+def test_timeline_chapter_quotes_with_provenance(built_book):
+    page = (built_book / "book" / "timeline.html").read_text(encoding="utf-8")
+    assert "Vingt ans d’action" in html.unescape(page) or "Vingt ans d&#8217;action" in page
+    assert "rtes-plan-actions-2022" in page and "caractères" in html.unescape(page)
+    assert re.search(r'<img [^>]*src="\.\./_images/[0-9a-f]+\.png"', page)
+
+
+def test_every_chapter_of_the_toc_is_built(built_book):
+    import yaml
+
+    toc = yaml.safe_load((REPO / "_toc.yml").read_text(encoding="utf-8"))
+    for entry in [toc["root"]] + [chapter["file"] for chapter in toc["chapters"]]:
+        assert (built_book / f"{entry}.html").exists(), entry

@@ -264,3 +264,10 @@ def test_real_book_leaks_nothing():
     assert forbidden_strings(corpus)[KIND_TITLE], "le corpus de départ a des documents privés"
     findings = scan_build(REAL_BUILD, corpus)
     assert findings.empty, findings.to_string()
+
+
+def test_search_index_terms_one_per_line_are_not_read_as_a_phone_number():
+    from analysis.privacy import scan_text
+
+    assert scan_text("0\n00\n01\n02\n03\n04\n05\n06\n08", {}, "searchindex.js") == []
+    assert [f["kind"] for f in scan_text("appelez le 06 12 34 56 78", {}, "page.html")] == ["téléphone"]
