@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import os
 import re
 import shutil
 import subprocess
@@ -90,3 +91,72 @@ def test_every_chapter_of_the_toc_is_built(built_book):
     toc = yaml.safe_load((REPO / "_toc.yml").read_text(encoding="utf-8"))
     for entry in [toc["root"]] + [chapter["file"] for chapter in toc["chapters"]]:
         assert (built_book / f"{entry}.html").exists(), entry
+
+
+@pytest.fixture(scope="module")
+def planted_book(tmp_path_factory):
+    """The book built on a copy of the corpus with a private document, an e-mail, a phone and a name planted."""
+    from analysis.ingest import IngestOptions, ingest
+
+    root = tmp_path_factory.mktemp("planted")
+    corpus_dir = root / "corpus"
+    shutil.copytree(SEED_CORPUS, corpus_dir, ignore=shutil.ignore_patterns("derived", "codings", "inbox", ".*"))
+    corpus = Corpus.open(corpus_dir)
+    (root / "note-confidentielle.txt").write_text(
+        "Note confidentielle sur le budget de la métropole\n\n"
+        "Le 12 mars 2023, le bureau a décidé en secret de réduire de moitié les subventions aux associations.\n",
+        encoding="utf-8")
+    (root / "compte-rendu-public.txt").write_text(
+        "Compte rendu du séminaire\n\nLe 5 avril 2023, le séminaire a réuni les élus (contact : "
+        "jeanne.martin@example.org, tél. 06 12 34 56 78).\n", encoding="utf-8")
+    (root / "entretien-elue-b.txt").write_text(
+        "[00:00:05] CHERCHEUSE : Quand la SCIC est-elle née ?\n\n"
+        "[00:00:09] JEANNE MARTIN : Le 3 mai 2022, nous avons lancé la SCIC avec la commune.\n\n"
+        "[00:00:20] CHERCHEUSE : Merci.\n", encoding="utf-8")
+    report = ingest(corpus, [
+        (root / "note-confidentielle.txt", IngestOptions(private=True)),
+        (root / "compte-rendu-public.txt", IngestOptions()),
+        (root / "entretien-elue-b.txt", IngestOptions(attrs={"private": "false", "pseudonym": "Élue B"})),
+    ], progress=False)
+    assert report.ok, report.failed
+    out = root / "out"
+    jupyter_book = Path(sys.executable).parent / "jupyter-book"
+    result = subprocess.run(
+        [str(jupyter_book), "build", str(REPO), "--path-output", str(out), "--warningiserror"],
+        capture_output=True, text=True, timeout=600, env={**os.environ, "ATELIER_CORPUS": str(corpus_dir)},
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return out / "_build" / "html", corpus
+
+
+def test_planted_private_data_never_reach_the_book(planted_book):
+    from analysis.privacy import check_build
+
+    built, corpus = planted_book
+    assert check_build(built, corpus).empty
+    text = html.unescape((built / "book" / "timeline.html").read_text(encoding="utf-8"))
+    assert "[courriel masqué]" in text and "[téléphone masqué]" in text
+    assert "Élue B" in text and "JEANNE MARTIN" not in text.upper().replace("JEANNE MARTIN@", "")
+    assert "réduire de moitié" not in text
+
+
+def test_screenshots_of_the_book(built_book):
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        pytest.skip("Debian chromium absent : `make test` l’installe")
+    from playwright.sync_api import sync_playwright
+
+    artifacts = REPO / "tests" / "artifacts"
+    artifacts.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run"])
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        for name, path in (("accueil", "book/intro.html"), ("corpus", "book/corpus.html"), ("scenarios", "book/scenarios.html")):
+            page.goto((built_book / path).as_uri())
+            page.wait_for_load_state("load")
+            assert page.locator("h1:visible").count() >= 1
+            page.screenshot(path=artifacts / f"livre-{name}.png", full_page=False)
+            assert (artifacts / f"livre-{name}.png").stat().st_size > 20_000
+        browser.close()
