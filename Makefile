@@ -36,6 +36,7 @@ benchmark: $(INSTALLED)
 	$(BIN)/python benchmarks/codings_bench.py
 	$(BIN)/python benchmarks/themes_bench.py
 	$(BIN)/python benchmarks/cib_bench.py
+	$(BIN)/python benchmarks/book_build.py
 
 clean:
 	rm -rf _build corpus/derived
