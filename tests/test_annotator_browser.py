@@ -9,14 +9,8 @@ write a memo, reload, and check the coder's log file each time. Screenshots are 
 from __future__ import annotations
 
 import json
-import os
-import secrets
 import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import nbformat
@@ -25,23 +19,17 @@ import pytest
 from analysis import Corpus
 from analysis.ingest import IngestOptions, ingest
 from conftest import REPO
+from lab_server import ARTIFACTS, CHROMIUM, accept_kernel, chromium, jupyterlab, open_and_run, run_all
 
 playwright = pytest.importorskip("playwright.sync_api")
-CHROMIUM = shutil.which("chromium")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian chromium absent: `make test` installs it")
-ARTIFACTS = REPO / "tests" / "artifacts"
+READY = ".atelier-annotator .at-text [data-o]"
 PASSAGE = "l’élue évoque la coopérative 🌱 de la vallée"
 TESTIMONY = (
     "Témoignage recueilli à Besançon.\n\n"
     f"Dans ce témoignage, {PASSAGE}, née d’un appel à projets de la région.\n\n"
     "Elle décrit ensuite la commande publique responsable de la métropole.\n"
 )
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _notebook(root: Path, name: str, doc_id: str, coder: str) -> None:
@@ -64,69 +52,22 @@ def lab(tmp_path_factory):
     assert report.ok, report.failed
     _notebook(root, "coder.ipynb", "temoignage", "testeur")
     _notebook(root, "long.ipynb", "long", "perf")
-    port, token = _free_port(), secrets.token_hex(16)
-    env = {**os.environ, "ATELIER_CORPUS": str(corpus_dir), "JUPYTER_CONFIG_DIR": str(root / ".jupyter"),
-           "JUPYTERLAB_WORKSPACES_DIR": str(root / ".workspaces"), "JUPYTER_RUNTIME_DIR": str(root / ".runtime")}
-    server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "jupyter"), "lab", "--allow-root", "--no-browser", "--ip=127.0.0.1",
-         f"--port={port}", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
-         "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
-        env=env, stdout=subprocess.DEVNULL, stderr=open(root / "lab.log", "wb"),
-    )
-    deadline = time.time() + 90
-    while True:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/status?token={token}", timeout=2)
-            break
-        except OSError:
-            if time.time() > deadline or server.poll() is not None:
-                server.kill()
-                pytest.fail("JupyterLab did not start:\n" + (root / "lab.log").read_text()[-3000:])
-            time.sleep(0.5)
-    ARTIFACTS.mkdir(exist_ok=True)
-    yield {"url": f"http://127.0.0.1:{port}", "token": token, "corpus": corpus}
-    server.terminate()
-    server.wait(timeout=30)
+    with jupyterlab(root, {"ATELIER_CORPUS": str(corpus_dir)}) as server:
+        yield {**server, "corpus": corpus}
 
 
 @pytest.fixture(scope="module")
 def browser():
-    with playwright.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run"])
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 def _open_and_run(browser, lab, notebook: str):
-    page = browser.new_page(viewport={"width": 1500, "height": 1000})
-    page.goto(f"{lab['url']}/lab/tree/{notebook}?token={lab['token']}")
-    _accept_kernel(page)
-    _run_all(page)
-    return page
-
-
-def _accept_kernel(page) -> None:
-    """JupyterLab asks which kernel to start for a notebook it has not run yet."""
-    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
-    try:
-        page.click(".jp-Dialog button.jp-mod-accept", timeout=10_000)
-    except playwright.TimeoutError:
-        pass
-    news = page.locator(".jp-toast-button:text-is('No')")  # JupyterLab's offer of news, not ours
-    if news.count():
-        news.first.click()
+    return open_and_run(browser, lab, notebook, READY, {"width": 1500, "height": 1000})
 
 
 def _run_all(page) -> None:
-    page.click(".lm-MenuBar-itemLabel:text-is('Run')")
-    page.click(".lm-Menu-itemLabel:text-is('Run All Cells')")
-    try:
-        page.wait_for_selector(".atelier-annotator .at-text [data-o]", timeout=90_000)
-    except playwright.TimeoutError:
-        page.screenshot(path=ARTIFACTS / "failure.png", full_page=True)
-        raise
+    run_all(page, READY)
 
 
 def _drag_select(page, start: int, end: int) -> None:
@@ -200,7 +141,7 @@ def test_code_remove_undo_memo_and_reload_in_jupyterlab(lab, browser):
     page.wait_for_selector(".atelier-annotator .at-hl")
 
     page.reload()
-    _accept_kernel(page)
+    accept_kernel(page)
     _run_all(page)
     highlighted = page.inner_text(".atelier-annotator .at-hl >> nth=0")
     assert highlighted in PASSAGE

@@ -11,31 +11,20 @@ from __future__ import annotations
 import csv
 import io
 import os
-import secrets
 import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import nbformat
 import pytest
 
 from conftest import REPO
+from lab_server import ARTIFACTS, CHROMIUM, accept_kernel, chromium, jupyterlab, open_and_run, run_all
 
 playwright = pytest.importorskip("playwright.sync_api")
-CHROMIUM = "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else shutil.which("chromium")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian chromium absent: `make test` installs it")
-ARTIFACTS = REPO / "tests" / "artifacts"
+READY = ".atelier-matrix .me-grid td.me-cell"
 SHIPPED = REPO / "scenarios" / "avenir-politiques-locales-ess"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _notebook(root: Path, name: str, folder: Path, table: str) -> None:
@@ -52,70 +41,24 @@ def lab(tmp_path_factory):
     shutil.copytree(SHIPPED, exercise)
     _notebook(root, "atelier.ipynb", exercise, "influence")
     _notebook(root, "impacts.ipynb", exercise, "crossimpact")
-    port, token = _free_port(), secrets.token_hex(16)
-    env = {**os.environ, "ATELIER_CORPUS": str(REPO / "corpus"), "JUPYTER_CONFIG_DIR": str(root / ".jupyter"),
-           "JUPYTERLAB_WORKSPACES_DIR": str(root / ".workspaces"), "JUPYTER_RUNTIME_DIR": str(root / ".runtime"),
+    env = {"ATELIER_CORPUS": str(REPO / "corpus"),
            "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
-    server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "jupyter"), "lab", "--allow-root", "--no-browser", "--ip=127.0.0.1",
-         f"--port={port}", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
-         "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
-        env=env, stdout=subprocess.DEVNULL, stderr=open(root / "lab.log", "wb"),
-    )
-    deadline = time.time() + 90
-    while True:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/status?token={token}", timeout=2)
-            break
-        except OSError:
-            if time.time() > deadline or server.poll() is not None:
-                server.kill()
-                pytest.fail("JupyterLab did not start:\n" + (root / "lab.log").read_text()[-3000:])
-            time.sleep(0.5)
-    ARTIFACTS.mkdir(exist_ok=True)
-    yield {"url": f"http://127.0.0.1:{port}", "token": token, "exercise": exercise}
-    server.terminate()
-    server.wait(timeout=30)
+    with jupyterlab(root, env) as server:
+        yield {**server, "exercise": exercise}
 
 
 @pytest.fixture(scope="module")
 def browser():
-    with playwright.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run"])
-        yield chromium
-        chromium.close()
-
-
-def _accept_kernel(page) -> None:
-    """JupyterLab asks which kernel to start for a notebook it has not run yet."""
-    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
-    try:
-        page.click(".jp-Dialog button.jp-mod-accept", timeout=10_000)
-    except playwright.TimeoutError:
-        pass
-    news = page.locator(".jp-toast-button:text-is('No')")  # JupyterLab's offer of news, not ours
-    if news.count():
-        news.first.click()
+    with chromium() as launched:
+        yield launched
 
 
 def _run_all(page) -> None:
-    page.click(".lm-MenuBar-itemLabel:text-is('Run')")
-    page.click(".lm-Menu-itemLabel:text-is('Run All Cells')")
-    try:
-        page.wait_for_selector(".atelier-matrix .me-grid td.me-cell", timeout=90_000)
-    except playwright.TimeoutError:
-        page.screenshot(path=ARTIFACTS / "failure.png", full_page=True)
-        raise
+    run_all(page, READY)
 
 
 def _open_and_run(browser, lab, notebook: str):
-    page = browser.new_page(viewport={"width": 1600, "height": 1000})
-    page.goto(f"{lab['url']}/lab/tree/{notebook}?token={lab['token']}")
-    _accept_kernel(page)
-    _run_all(page)
-    return page
+    return open_and_run(browser, lab, notebook, READY, {"width": 1600, "height": 1000})
 
 
 def _cells(path: Path) -> list[list[str]]:
@@ -190,7 +133,7 @@ def test_type_values_refuse_off_scale_and_reload_in_jupyterlab(lab, browser):
 
     # Reload: the grid shows what the file holds.
     page.reload()
-    _accept_kernel(page)
+    accept_kernel(page)
     _run_all(page)
     assert _cell(page, 0, 2).inner_text() == "3"
     assert _cell(page, 2, 0).inner_text() == "2"
