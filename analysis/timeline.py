@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .privacy import interviewee_names, safe_quotation
+from .quotations import Quoter
 from .segment import paragraph_spans, sentence_spans
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -284,39 +284,31 @@ def timeline_figure(events: pd.DataFrame) -> Figure:
     return figure
 
 
-def events_html(events: pd.DataFrame, corpus: "Corpus | None" = None,
-                names: dict[str, str] | None = None, allow_private: bool = False) -> str:
+def events_html(events: pd.DataFrame, corpus: "Corpus", allow_private: bool = False) -> str:
     """The events as an HTML table: date, type, quotation and provenance.
 
-    Every quotation goes through :func:`~analysis.privacy.safe_quotation` (masked,
-    pseudonymised, HTML-escaped), titles too; the provenance gives the document title, its
-    ``doc_id`` and the position « caractères start–end ». With a ``corpus``, the names come
-    from its interviewees and rows of private documents are dropped unless ``allow_private``.
+    Quotations and their provenance come from :class:`~analysis.quotations.Quoter`: masked,
+    pseudonymised, HTML-escaped, with the document title, its ``doc_id``, the position
+    « caractères start–end » and a link to the passage in the corpus annex. Rows of private
+    documents are dropped unless ``allow_private``.
     """
-    if names is None:
-        names = interviewee_names(corpus.documents()) if corpus is not None else {}
-    if corpus is not None and not allow_private and not events.empty:
-        documents = corpus.documents(include_replaced=True)
-        private = set(documents.loc[documents["private"].astype(str).str.lower() == "true", "doc_id"]) \
-            if "private" in documents.columns else set()
-        events = events[~events["doc_id"].isin(private)]
+    quoter = Quoter(corpus, allow_private=allow_private)
+    if not allow_private and not events.empty:
+        events = events[events["doc_id"].map(quoter.is_public)]
     if events.empty:
         return '<p class="timeline-empty">Aucune mention datée dans les documents publics.</p>'
     lines = [
         '<table class="timeline-table">',
-        "<thead><tr><th>Date</th><th>Type</th><th>Mention</th><th>Provenance</th></tr></thead>",
+        "<thead><tr><th>Date</th><th>Type</th><th>Mention</th></tr></thead>",
         "<tbody>",
     ]
     for row in events.itertuples(index=False):
-        quotation = safe_quotation(str(row.sentence).replace("**", ""), names)
-        title = safe_quotation(str(row.title), names)
-        provenance = (f"{title} (<code>{html.escape(str(row.doc_id))}</code>), "
-                      f"caractères {int(row.start)}–{int(row.end)}")
+        quotation = quoter.quotation(row.doc_id, int(row.start), int(row.end), str(row.sentence).replace("**", ""))
         lines.append(
             f'<tr><td><time datetime="{html.escape(str(row.date))}">'
             f"{html.escape(format_date_fr(str(row.date)))}</time></td>"
             f"<td>{html.escape(KIND_LABELS.get(row.kind, str(row.kind)))}</td>"
-            f"<td>« {quotation} »</td><td>{provenance}</td></tr>"
+            f"<td>{quotation}</td></tr>"
         )
     lines += ["</tbody>", "</table>"]
     return "\n".join(lines)

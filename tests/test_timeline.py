@@ -11,6 +11,7 @@ import pytest
 from matplotlib.figure import Figure
 
 from analysis import Corpus
+from analysis.segment import paragraph_spans
 from analysis.timeline import (
     EVENT_COLUMNS, KINDS, dated_events, events_html, find_dates, format_date_fr, guess_kind,
     parse_date, timeline_figure,
@@ -177,6 +178,8 @@ def test_events_html_escapes_and_gives_provenance(tmp_path):
     assert "contact@ville.fr" not in page and "[courriel masqué]" in page
     assert "<code>planted</code>" in page
     assert f"caractères {row['start']}–{row['end']}" in page
+    paragraph = max(start for start, _ in paragraph_spans(corpus.text("planted")) if start <= row["start"])
+    assert f'href="documents.html#t-planted-{paragraph}"' in page
     assert '<time datetime="2022-05-04">4 mai 2022</time>' in page
     assert "<td>Événement</td>" in page
 
