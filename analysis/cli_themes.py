@@ -48,19 +48,26 @@ def _themes(corpus: Corpus, args: argparse.Namespace) -> int:
     from .topics import choose_k
 
     if args.choose_k:
-        themes = run_themes(corpus, args.method, args.k, args.segment_size, args.random_state)
+        themes = run_themes(corpus, args.method, args.k, args.segment_size, args.random_state,
+                            exclude_person_names=not args.keep_names)
         low, high = args.choose_k
         table = choose_k(themes.matrix, args.method, range(low, high + 1), random_state=args.random_state)
         print_table(table.rename(columns={"themes_found": "thèmes trouvés", "npmi": "cohérence NPMI",
                                           "stability_ari": "stabilité (ARI)", "stability_ari_sd": "écart-type"}).round(3))
         return 0
-    themes = run_themes(corpus, args.method, args.k, args.segment_size, args.random_state)
+    themes = run_themes(corpus, args.method, args.k, args.segment_size, args.random_state,
+                        exclude_person_names=not args.keep_names)
     out_dir = corpus.derived_dir / "themes" / f"{args.method}-k{args.k}-s{args.segment_size}"
     out_dir.mkdir(parents=True, exist_ok=True)
     written = write_outputs(corpus, themes, out_dir)
     classified = (themes.segments["theme"] > 0).mean() * 100
     print(f"{args.method} : {len(themes.sizes)} thèmes sur {len(themes.segments)} segments "
           f"({classified:.1f} % classés), {themes.matrix.shape[1]} formes.")
+    if args.keep_names:
+        print("Noms de personnes conservés (--keep-names).")
+    else:
+        print(f"{len(themes.person_names)} mentions de noms de personnes retirées avant la classification "
+              f"({themes.person_names['name'].nunique()} noms différents).")
     names = themes.labels_of_themes(6)
     for row in themes.sizes.itertuples():
         print(f"  thème {row.theme} ({row.segments} segments, {100 * row.share:.1f} %) : {names.get(row.theme, '')}")
@@ -77,6 +84,8 @@ def add_theme_commands(commands) -> None:
     parser.add_argument("--k", type=int, default=8, help="nombre de thèmes (défaut : 8)")
     parser.add_argument("--segment-size", type=int, default=40, help="taille des segments en mots (défaut : 40)")
     parser.add_argument("--random-state", type=int, default=0, help="graine (défaut : 0)")
+    parser.add_argument("--keep-names", action="store_true",
+                        help="garder les noms de personnes (par défaut ils sont retirés des textes avant la classification)")
     parser.add_argument("--choose-k", type=int, nargs=2, metavar=("MIN", "MAX"),
                         help="comparer la cohérence et la stabilité pour k de MIN à MAX")
     parser.set_defaults(handler=_themes)

@@ -11,6 +11,7 @@ escaped); private documents are refused unless explicitly allowed.
 from __future__ import annotations
 
 import html
+import re
 from bisect import bisect_right
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -25,6 +26,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from .corpus import Corpus
 
 DOCUMENTS_PAGE = "documents.html"
+# Converted documents keep Markdown bold; the annex renders it, quotations drop it.
+BOLD = "**"
+_BOLD_SPAN = re.compile(r"\*\*(.+?)\*\*")
 
 
 def document_anchor(doc_id: str) -> str:
@@ -84,7 +88,13 @@ class Quoter:
         """« quotation » followed by its provenance; ``quote`` defaults to the text at the offsets."""
         provenance = self.provenance(doc_id, start, end)
         quote = self.text(doc_id)[start:end] if quote is None else quote
-        return f'<q class="corpus-quote">{safe_quotation(" ".join(quote.split()), self.names)}</q> — {provenance}'
+        shown = " ".join(quote.replace(BOLD, "").split())
+        return f'<q class="corpus-quote">{safe_quotation(shown, self.names)}</q> — {provenance}'
+
+
+def _paragraph_html(paragraph: str, names: dict[str, str]) -> str:
+    escaped = safe_quotation(paragraph, names)
+    return _BOLD_SPAN.sub(r"<strong>\1</strong>", escaped).replace("\n", "<br>")
 
 
 def public_texts_html(corpus: "Corpus") -> str:
@@ -109,7 +119,7 @@ def public_texts_html(corpus: "Corpus") -> str:
         paragraphs = "\n".join(
             f'<p id="{paragraph_anchor(row.doc_id, start)}" class="corpus-paragraph">'
             f'<span class="corpus-offset">{start}</span> '
-            f"<span>{safe_quotation(text[start:end], quoter.names).replace(chr(10), '<br>')}</span></p>"
+            f"<span>{_paragraph_html(text[start:end], quoter.names)}</span></p>"
             for start, end in paragraph_spans(text))
         sections.append(
             f'<section id="{document_anchor(row.doc_id)}" class="corpus-document">'

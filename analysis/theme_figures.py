@@ -6,15 +6,26 @@ class with its size and its most characteristic terms in its colour.
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .themes import Themes, shares_by
+from .themes import Themes, characteristic_passages, class_terms, shares_by
 
 # Okabe-Ito then ColorBrewer Dark2: distinct for colour-blind readers, enough for 16 themes.
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#8C6D00", "#000000",
            "#1B9E77", "#D95F02", "#7570B3", "#E7298A", "#66A61E", "#A6761D", "#666666", "#E6AB02"]
+
+
+METHOD_NAMES = {"reinert": "Reinert", "reinert-double": "double Reinert", "nmf": "NMF", "lda": "LDA",
+                "kmeans": "k-moyennes"}
+
+
+def _percent(value: float) -> str:
+    """French percentage: decimal comma, narrow no-break space before the sign."""
+    return f"{value:.1f}".replace(".", ",") + "\u202f%"
 
 
 def theme_colour(theme: int) -> str:
@@ -65,13 +76,13 @@ def dendrogram_figure(themes: Themes, n_terms: int = 6) -> Figure:
         x_text = 0.05
     for theme, y in rows:
         share = sizes.loc[theme, "share"] * 100
-        axes.text(x_text, y, f"Classe {theme} — {sizes.loc[theme, 'segments']} segments ({share:.1f} %)",
+        axes.text(x_text, y, f"Classe {theme} — {sizes.loc[theme, 'segments']} segments ({_percent(share)})",
                   va="bottom", ha="left", fontsize=10, fontweight="bold", color=theme_colour(theme))
         axes.text(x_text, y, names.get(theme, ""), va="top", ha="left", fontsize=9, color=theme_colour(theme))
     axes.set_xlim(-0.2, x_text + 6)
     axes.set_ylim(0.3, len(rows) + 0.8)
     axes.axis("off")
-    axes.set_title(f"Classification des segments ({themes.method}, {len(rows)} classes)", loc="left")
+    axes.set_title(f"Classification des segments ({METHOD_NAMES.get(themes.method, themes.method)}, {len(rows)} classes)", loc="left")
     return figure
 
 
@@ -94,10 +105,12 @@ def term_profiles_figure(themes: Themes, n_terms: int = 10) -> Figure:
     return figure
 
 
-def theme_year_heatmap(themes: Themes) -> Figure:
-    """Share of each theme by year (rows: years; columns: themes)."""
-    shares = shares_by(themes, "year")
-    figure = Figure(figsize=(1.0 * shares.shape[1] + 3, 0.5 * shares.shape[0] + 2), layout="constrained")
+def theme_share_heatmap(themes: Themes, attribute: str, title: str, colour_label: str) -> Figure:
+    """Share of each theme among the segments of each value of ``attribute`` (rows) by theme (columns)."""
+    shares = shares_by(themes, attribute)
+    width = max(len(str(value)) for value in shares.index) if len(shares) else 4
+    figure = Figure(figsize=(1.0 * shares.shape[1] + max(3, 1.2 + 0.09 * width), 0.5 * shares.shape[0] + 2),
+                    layout="constrained")
     axes = figure.subplots()
     image = axes.imshow(shares.to_numpy(), cmap="Blues", vmin=0, aspect="auto")
     axes.set_xticks(range(shares.shape[1]), [f"Classe {t}" for t in shares.columns], rotation=45, ha="right")
@@ -105,9 +118,19 @@ def theme_year_heatmap(themes: Themes) -> Figure:
     for (row, column), value in np.ndenumerate(shares.to_numpy()):
         axes.text(column, row, f"{100 * value:.0f} %", ha="center", va="center", fontsize=8,
                   color="white" if value > 0.5 else "#1d2329")
-    figure.colorbar(image, ax=axes, label="Part des segments de l’année")
-    axes.set_title("Évolution des thèmes dans le temps")
+    figure.colorbar(image, ax=axes, label=colour_label)
+    axes.set_title(title)
     return figure
+
+
+def theme_year_heatmap(themes: Themes) -> Figure:
+    """Share of each theme by year (rows: years; columns: themes)."""
+    return theme_share_heatmap(themes, "year", "Évolution des thèmes dans le temps", "Part des segments de l’année")
+
+
+def theme_genre_heatmap(themes: Themes) -> Figure:
+    """Share of each theme by genre of document (rows: genres; columns: themes)."""
+    return theme_share_heatmap(themes, "genre", "Les thèmes selon le genre des documents", "Part des segments du genre")
 
 
 def ca_plane_figure(themes: Themes, n_terms: int = 8) -> Figure:
@@ -146,8 +169,8 @@ def ca_plane_figure(themes: Themes, n_terms: int = 8) -> Figure:
     axes.margins(0.12)
     axes.axhline(0, color="#c9d1d9", linewidth=0.8)
     axes.axvline(0, color="#c9d1d9", linewidth=0.8)
-    axes.set_xlabel(f"Axe 1 ({100 * inertia[0]:.1f} % de l’inertie)")
-    axes.set_ylabel(f"Axe 2 ({100 * inertia[1]:.1f} % de l’inertie)")
+    axes.set_xlabel(f"Axe 1 ({_percent(100 * inertia[0])} de l’inertie)")
+    axes.set_ylabel(f"Axe 2 ({_percent(100 * inertia[1])} de l’inertie)")
     axes.set_title("Analyse factorielle des correspondances : classes et formes caractéristiques")
     return figure
 
@@ -156,5 +179,37 @@ FIGURES = {
     "dendrogramme": dendrogram_figure,
     "profils": term_profiles_figure,
     "themes-par-annee": theme_year_heatmap,
+    "themes-par-genre": theme_genre_heatmap,
     "plan-factoriel": ca_plane_figure,
 }
+
+
+def class_terms_html(themes: Themes, n_terms: int = 10) -> str:
+    """The table of the classes: size, share and characteristic forms (chi-squared), as HTML."""
+    table = class_terms(themes, n_terms)
+    rows = "\n".join(
+        f'<tr><td style="color:{theme_colour(row.theme)};font-weight:bold">Classe {row.theme}</td>'
+        f"<td>{row.segments}</td><td>{_percent(100 * row.share)}</td><td>{html.escape(row.terms)}</td></tr>"
+        for row in table.itertuples(index=False))
+    return ('<table class="themes-table"><thead><tr><th>Classe</th><th>Segments</th><th>Part</th>'
+            "<th>Formes caractéristiques (χ²)</th></tr></thead>\n"
+            f"<tbody>\n{rows}\n</tbody></table>")
+
+
+def passages_html(themes: Themes, quoter, n: int = 3, n_terms: int = 5) -> str:
+    """For each class, its ``n`` most characteristic segments quoted with their provenance.
+
+    ``quoter`` is an :class:`analysis.quotations.Quoter`: every quotation is masked, escaped and
+    linked to its place in the corpus; a private document is refused.
+    """
+    labels = themes.labels_of_themes(n_terms)
+    passages = characteristic_passages(themes, n)
+    sections = []
+    for theme in themes.sizes["theme"]:
+        chosen = passages[passages["theme"] == theme]
+        items = "\n".join(f"<li>{quoter.quotation(row.doc_id, int(row.start), int(row.end))}</li>"
+                           for row in chosen.itertuples(index=False))
+        sections.append(
+            f'<h3 style="color:{theme_colour(theme)}">Classe {theme} : {html.escape(labels.get(theme, ""))}</h3>'
+            f"\n<ul class=\"themes-passages\">\n{items}\n</ul>")
+    return "\n".join(sections)

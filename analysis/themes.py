@@ -26,6 +26,9 @@ from .text_fr import FrenchVectorizer
 from .topics import ThemeModel, fit_model
 
 
+PERSON_NAME_COLUMNS = ["doc_id", "start", "end", "name"]
+
+
 @dataclass
 class Themes:
     """The result of :func:`run_themes`; every table is a DataFrame."""
@@ -39,6 +42,8 @@ class Themes:
     feature_names: np.ndarray = field(repr=False)
     model: ThemeModel = field(repr=False)
     forms: dict = field(default_factory=dict, repr=False)
+    person_names: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=PERSON_NAME_COLUMNS),
+                                       repr=False)
 
     @property
     def sizes(self) -> pd.DataFrame:
@@ -56,10 +61,39 @@ class Themes:
         return getattr(self.model.estimator, "tree_", None)
 
 
+def person_names_of(corpus: Corpus, doc_ids) -> pd.DataFrame:
+    """Names of persons found in the texts of ``doc_ids`` (doc_id, start, end, name)."""
+    from .person_names import person_name_spans
+
+    tables = [person_name_spans(corpus.text(doc_id)).assign(doc_id=doc_id) for doc_id in doc_ids]
+    tables = [table for table in tables if not table.empty]
+    if not tables:
+        return pd.DataFrame(columns=PERSON_NAME_COLUMNS)
+    return pd.concat(tables, ignore_index=True)[PERSON_NAME_COLUMNS]
+
+
+def _texts_to_vectorise(corpus: Corpus, segments: pd.DataFrame, names: pd.DataFrame) -> pd.Series:
+    """The segments' texts with the names of persons replaced by spaces (offsets unchanged)."""
+    from .person_names import blank_spans
+
+    blanked = {}
+    for doc_id in segments["doc_id"].unique():
+        spans = names[names["doc_id"] == doc_id]
+        blanked[doc_id] = blank_spans(corpus.text(doc_id), zip(spans["start"], spans["end"]))
+    return pd.Series([blanked[row.doc_id][row.start:row.end] for row in segments.itertuples(index=False)],
+                     index=segments.index)
+
+
 def run_themes(corpus: Corpus, method: str = "reinert", k: int = 8, segment_size: int = 40,
                random_state: int = 0, min_df: int = 3, include_private: bool = True,
-               vectorizer: FrenchVectorizer | None = None, **options) -> Themes:
-    """Cluster the corpus's segments into themes and profile them."""
+               vectorizer: FrenchVectorizer | None = None, exclude_person_names: bool = True,
+               **options) -> Themes:
+    """Cluster the corpus's segments into themes and profile them.
+
+    With ``exclude_person_names`` (the default), names of persons (:mod:`analysis.person_names`)
+    are blanked out of the texts given to the vectorizer, so no theme is made of people's names;
+    the segments' offsets and texts in the results are those of the corpus.
+    """
     segments = corpus.units("segment", segment_size)
     documents = corpus.documents()
     if not include_private:
@@ -67,7 +101,13 @@ def run_themes(corpus: Corpus, method: str = "reinert", k: int = 8, segment_size
     attributes = documents[["doc_id", "title", "genre", "year", "private"]]
     segments = segments.merge(attributes, on="doc_id", how="inner").reset_index(drop=True)
     vectorizer = vectorizer or FrenchVectorizer(min_df=min_df)
-    matrix = sparse.csr_matrix(vectorizer.fit_transform(segments["text"]))
+    if exclude_person_names:
+        person_names = person_names_of(corpus, segments["doc_id"].unique())
+        texts = _texts_to_vectorise(corpus, segments, person_names)
+    else:
+        person_names = pd.DataFrame(columns=PERSON_NAME_COLUMNS)
+        texts = segments["text"]
+    matrix = sparse.csr_matrix(vectorizer.fit_transform(texts))
     names = np.asarray(vectorizer.get_feature_names_out())
     if method == "reinert-double":
         options.setdefault("doc_ids", segments["doc_id"].to_numpy())
@@ -83,7 +123,42 @@ def run_themes(corpus: Corpus, method: str = "reinert", k: int = 8, segment_size
         doc_id=segments.loc[characteristic["segment"], "doc_id"].to_numpy(),
         text=segments.loc[characteristic["segment"], "text"].to_numpy(),
     )
-    return Themes(method, k, segments, profiles, characteristic, matrix, names, model, forms)
+    return Themes(method, k, segments, profiles, characteristic, matrix, names, model, forms, person_names)
+
+
+def class_terms(themes: Themes, n: int = 10) -> pd.DataFrame:
+    """One row per class: its size, share and ``n`` most characteristic forms with their chi-squared."""
+    top = themes.profiles[themes.profiles["chi2"] > 0].groupby("theme").head(n)
+    terms = top.groupby("theme").apply(
+        lambda group: ", ".join(f"{form} ({chi2:.0f})" for form, chi2 in zip(group["form"], group["chi2"])),
+        include_groups=False)
+    sizes = themes.sizes
+    return pd.DataFrame({"theme": sizes["theme"], "segments": sizes["segments"], "share": sizes["share"],
+                         "terms": sizes["theme"].map(terms).fillna("")})
+
+
+def top_forms(themes: Themes, n: int = 10) -> set[str]:
+    """Every form among the ``n`` most characteristic ones of some class."""
+    top = themes.profiles[themes.profiles["chi2"] > 0].groupby("theme").head(n)
+    return set(top["form"])
+
+
+def person_name_words(themes: Themes) -> set[str]:
+    """The words (lower case) of the names of persons blanked out before the classification."""
+    return {word.lower() for name in themes.person_names["name"] for word in name.split()}
+
+
+def names_among_top_forms(themes: Themes, n: int = 10) -> set[str]:
+    """Forms among the ``n`` most characteristic of a class that are words of a person's name found."""
+    words = person_name_words(themes)
+    return {form for form in top_forms(themes, n) if set(form.lower().split()) & words}
+
+
+def characteristic_passages(themes: Themes, n: int = 3) -> pd.DataFrame:
+    """The ``n`` most characteristic segments of each class, with their place in the corpus."""
+    chosen = themes.characteristic.groupby("theme").head(n)
+    placed = themes.segments.loc[chosen["segment"], ["doc_id", "start", "end"]].reset_index(drop=True)
+    return pd.concat([chosen[["theme", "score"]].reset_index(drop=True), placed], axis=1)
 
 
 def shares_by(themes: Themes, attribute: str) -> pd.DataFrame:
@@ -169,5 +244,6 @@ def accept_suggestion(corpus: Corpus, coder: str, suggestion: pd.Series) -> dict
                               int(suggestion["end"]), suggestion["code"], snippet)
 
 
-__all__ = ["Themes", "run_themes", "shares_by", "theme_code_association", "agreement_with_codes",
+__all__ = ["Themes", "run_themes", "person_names_of", "class_terms", "top_forms", "characteristic_passages",
+           "person_name_words", "names_among_top_forms", "shares_by", "theme_code_association", "agreement_with_codes",
            "suggest_segments", "accept_suggestion"]

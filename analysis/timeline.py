@@ -303,7 +303,7 @@ def events_html(events: pd.DataFrame, corpus: "Corpus", allow_private: bool = Fa
         "<tbody>",
     ]
     for row in events.itertuples(index=False):
-        quotation = quoter.quotation(row.doc_id, int(row.start), int(row.end), str(row.sentence).replace("**", ""))
+        quotation = quoter.quotation(row.doc_id, int(row.start), int(row.end), str(row.sentence))
         lines.append(
             f'<tr><td><time datetime="{html.escape(str(row.date))}">'
             f"{html.escape(format_date_fr(str(row.date)))}</time></td>"

@@ -87,6 +87,50 @@ def test_timeline_chapter_quotes_with_provenance(built_book):
     assert re.search(r'<img [^>]*src="\.\./_images/[0-9a-f]+\.png"', page)
 
 
+QUOTATION = re.compile(
+    r'<q class="corpus-quote">(?P<quote>.*?)</q> — <a class="provenance" href="documents\.html#(?P<anchor>[^"]+)">'
+    r".*?<code>(?P<doc_id>[^<]+)</code>\), caractères (?P<start>\d+)–(?P<end>\d+)</a>", re.S)
+
+
+def test_every_quotation_is_the_corpus_text_and_links_to_its_paragraph(built_book):
+    from analysis.privacy import mask_personal_data
+    from analysis.quotations import paragraph_anchor
+
+    corpus = Corpus.open(SEED_CORPUS)
+    annex = (built_book / "book" / "documents.html").read_text(encoding="utf-8")
+    anchors = set(re.findall(r'<p id="([^"]+)" class="corpus-paragraph">', annex))
+    quoted_pages = set()
+    for page in (built_book / "book").glob("*.html"):
+        for match in QUOTATION.finditer(page.read_text(encoding="utf-8")):
+            quoted_pages.add(page.stem)
+            doc_id, start, end = html.unescape(match["doc_id"]), int(match["start"]), int(match["end"])
+            assert match["anchor"] in anchors, match["anchor"]
+            paragraph = int(match["anchor"].rsplit("-", 1)[1])
+            assert match["anchor"] == paragraph_anchor(doc_id, paragraph) and paragraph <= start
+            shown = " ".join(html.unescape(match["quote"]).replace("**", "").split())
+            assert shown == " ".join(mask_personal_data(corpus.text(doc_id)[start:end]).replace("**", "").split())
+    assert quoted_pages >= {"timeline", "coding", "themes"}
+
+
+def test_documents_annex_shows_every_public_text_and_no_private_one(built_book):
+    annex = html.unescape((built_book / "book" / "documents.html").read_text(encoding="utf-8"))
+    documents = Corpus.open(SEED_CORPUS).documents()
+    for row in documents.itertuples():
+        assert (f'id="doc-{row.doc_id}"' in annex) == (row.private != "true")
+    assert "Fiche action n°6 SCIC" in annex
+
+
+def test_every_figure_of_every_page_exists(built_book):
+    figures = {}
+    for page in built_book.rglob("*.html"):
+        for source in re.findall(r'<img [^>]*src="([^"]+)"', page.read_text(encoding="utf-8")):
+            image = (page.parent / source).resolve()
+            assert image.is_file() and image.stat().st_size > 1_000, f"{page.name}: {source}"
+            figures[page.stem] = figures.get(page.stem, 0) + 1
+    expected = {"corpus": 1, "literature": 1, "timeline": 1, "themes": 3, "scenarios": 1}
+    assert all(figures.get(chapter, 0) >= count for chapter, count in expected.items()), figures
+
+
 def test_every_chapter_of_the_toc_is_built(built_book):
     import yaml
 
@@ -140,6 +184,9 @@ def test_planted_private_data_never_reach_the_book(planted_book):
     assert "[courriel masqué]" in text and "[téléphone masqué]" in text
     assert "Élue B" in text and "JEANNE MARTIN" not in text.upper().replace("JEANNE MARTIN@", "")
     assert "réduire de moitié" not in text
+    annex = html.unescape((built / "book" / "documents.html").read_text(encoding="utf-8"))
+    assert "[courriel masqué]" in annex and "Élue B" in annex and "Compte rendu du séminaire" in annex
+    assert "réduire de moitié" not in annex and "Note confidentielle" not in annex
 
 
 def test_screenshots_of_the_book(built_book):
@@ -161,4 +208,13 @@ def test_screenshots_of_the_book(built_book):
             assert page.locator("h1:visible").count() >= 1
             page.screenshot(path=artifacts / f"livre-{name}.png", full_page=False)
             assert (artifacts / f"livre-{name}.png").stat().st_size > 20_000
+        page.goto((built_book / "book" / "coding.html").as_uri())
+        page.locator("a.provenance").first.click()
+        page.wait_for_load_state("load")
+        assert "documents.html#t-" in page.url
+        target = page.locator(".corpus-paragraph:target")
+        assert target.count() == 1 and target.is_visible()
+        box = target.bounding_box()
+        assert 0 <= box["y"] < 1000, "the quoted paragraph is scrolled into view"
+        page.screenshot(path=artifacts / "livre-citation-dans-le-corpus.png")
         browser.close()

@@ -110,3 +110,32 @@ def test_cli_themes_writes_tables_and_figures(seed_copy):
     assert {"classes.csv", "profils.csv", "parts-par-annee.csv", "dendrogramme.svg", "plan-factoriel.png"} <= {
         p.name for p in out.iterdir()}
     assert len(pd.read_csv(out / "classes.csv")) == 3
+
+
+def test_names_are_blanked_only_in_what_is_vectorised(seed_copy):
+    filtered = run_themes(seed_copy, "reinert", k=4, random_state=0)
+    kept = run_themes(seed_copy, "reinert", k=4, random_state=0, exclude_person_names=False)
+    assert kept.person_names.empty and len(filtered.person_names) > 100
+    assert list(filtered.person_names.columns) == ["doc_id", "start", "end", "name"]
+    # segments keep the corpus's offsets and texts
+    pd.testing.assert_frame_equal(filtered.segments.drop(columns="theme"), kept.segments.drop(columns="theme"))
+    for row in filtered.segments.itertuples():
+        assert seed_copy.text(row.doc_id)[row.start:row.end] == row.text
+    assert filtered.characteristic["text"].isin(filtered.segments["text"]).all()
+    names = {w.lower() for n in filtered.person_names["name"] for w in n.split()}
+    assert not set(filtered.feature_names) & names
+    assert set(kept.feature_names) & names
+
+
+def test_cli_themes_removes_names_unless_kept(seed_copy, capsys):
+    from analysis.cli import main
+
+    assert main(["--corpus", str(seed_copy.root), "themes", "--k", "4"]) == 0
+    out = capsys.readouterr().out
+    assert "mentions de noms de personnes retirées" in out
+    profiles = pd.read_csv(seed_copy.root / "derived" / "themes" / "reinert-k4-s40" / "profils.csv")
+    assert "federici" not in set(profiles["form"])
+    assert main(["--corpus", str(seed_copy.root), "themes", "--k", "4", "--keep-names"]) == 0
+    assert "Noms de personnes conservés" in capsys.readouterr().out
+    profiles = pd.read_csv(seed_copy.root / "derived" / "themes" / "reinert-k4-s40" / "profils.csv")
+    assert "federici" in set(profiles["form"])
