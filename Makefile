@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: book test corpus benchmark clean chromium
+.PHONY: book pdf tex test corpus benchmark clean chromium
 
 # .ci/constraints.txt pins every package, direct or not, to versions known to install offline here.
 $(INSTALLED): .ci/constraints.txt pyproject.toml
@@ -22,13 +22,30 @@ book: corpus
 	$(BIN)/atelier privacy-check _build/html
 	@echo "Livre construit : ouvrez $(CURDIR)/_build/html/index.html"
 
+# The PDF of the book: Sphinx's LaTeX, then xelatex through latexmk, from Debian's TeX packages
+# only (nothing is downloaded at build time); the privacy gate then reads the PDF's text.
+TEX_PACKAGES := latexmk texlive-xetex texlive-latex-extra texlive-lang-french texlive-fonts-recommended fonts-freefont-otf
+
+pdf: corpus tex
+	$(BIN)/jupyter-book build . --builder pdflatex --path-output . --warningiserror --keep-going
+	$(BIN)/atelier privacy-check --pdf _build/latex
+	@echo "Livre PDF construit : $(CURDIR)/_build/latex/$$(cd _build/latex && ls -t *.pdf | head -n 1)"
+
+# About 460 MB and under a minute from Debian's mirror (measured on bookworm).
+tex:
+	@(command -v xelatex >/dev/null && command -v latexmk >/dev/null && \
+	  dpkg -s $(TEX_PACKAGES) >/dev/null 2>&1) || \
+	  (echo "TeX absent : installation des paquets Debian $(TEX_PACKAGES)" && \
+	   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(TEX_PACKAGES) >/dev/null) || \
+	  (echo "erreur : TeX n’a pas pu être installé ; en administrateur : apt-get install --no-install-recommends $(TEX_PACKAGES)" >&2; exit 1)
+
 # Browser tests drive Debian's chromium (no browser download is possible here); the emoji font
 # lets screenshots show what researchers see.
 chromium:
 	@(command -v chromium >/dev/null && dpkg -s fonts-noto-color-emoji >/dev/null 2>&1) || \
 	  (apt-get update -qq && apt-get install -y -qq chromium fonts-noto-color-emoji >/dev/null)
 
-test: $(INSTALLED) chromium
+test: $(INSTALLED) chromium tex
 	$(BIN)/python -m pytest
 
 benchmark: $(INSTALLED)

@@ -89,8 +89,10 @@ def _parser() -> argparse.ArgumentParser:
         description="Cherche dans le livre construit (HTML, index de recherche, PDF) les titres et passages "
         "des documents privés, les noms réels des personnes interrogées, les courriels et téléphones ; "
         "échoue (statut 2) s’il en trouve.")
-    privacy.add_argument("html_dir", type=Path, metavar="DOSSIER_HTML")
-    privacy.add_argument("--pdf", type=Path, help="PDF du livre à vérifier aussi")
+    privacy.add_argument("html_dir", type=Path, metavar="DOSSIER_HTML", nargs="?",
+                         help="dossier du livre HTML construit (_build/html) ; facultatif avec --pdf")
+    privacy.add_argument("--pdf", type=Path, metavar="PDF",
+                         help="PDF du livre à vérifier aussi, ou le dossier qui le contient (_build/latex)")
     privacy.set_defaults(handler=_privacy_check)
     add_coding_commands(commands)
     add_theme_commands(commands)
@@ -202,12 +204,16 @@ def _cleaning(corpus: Corpus, args: argparse.Namespace) -> int:
 
 
 def _privacy_check(corpus: Corpus, args: argparse.Namespace) -> int:
-    from .privacy import check_build
+    from .privacy import check_build, pdf_files
 
-    if not args.html_dir.is_dir():
+    if args.html_dir is None and args.pdf is None:
+        raise AtelierError("indiquer le dossier du livre HTML construit, le PDF du livre (--pdf), ou les deux")
+    if args.html_dir is not None and not args.html_dir.is_dir():
         raise AtelierError(f"{args.html_dir} : dossier du livre construit introuvable")
+    pdfs = pdf_files(args.pdf) if args.pdf is not None else []
     check_build(args.html_dir, corpus, pdf_path=args.pdf)
-    print(f"{args.html_dir} : aucune donnée privée trouvée (documents privés, noms réels, courriels, téléphones).")
+    checked = ([str(args.html_dir)] if args.html_dir is not None else []) + [str(p) for p in pdfs]
+    print(f"{', '.join(checked)} : aucune donnée privée trouvée (documents privés, noms réels, courriels, téléphones).")
     return 0
 
 

