@@ -159,7 +159,12 @@ def planted_book(tmp_path_factory):
         "[00:00:05] CHERCHEUSE : Quand la SCIC est-elle née ?\n\n"
         "[00:00:09] JEANNE MARTIN : Le 3 mai 2022, nous avons lancé la SCIC avec la commune.\n\n"
         "[00:00:20] CHERCHEUSE : Merci.\n", encoding="utf-8")
+    (root / "page-piegee.html").write_text(
+        "<html><head><title>Page piégée</title><script>document.title = 'injecté'</script></head><body>"
+        "<h1>Page piégée</h1><p>Le 7 juin 2023, ce texte montre &lt;script&gt;alert('injecté')&lt;/script&gt; "
+        "et &lt;img src=x onerror=alert(2)&gt; sans les exécuter.</p></body></html>", encoding="utf-8")
     report = ingest(corpus, [
+        (root / "page-piegee.html", IngestOptions()),
         (root / "note-confidentielle.txt", IngestOptions(private=True)),
         (root / "compte-rendu-public.txt", IngestOptions()),
         (root / "entretien-elue-b.txt", IngestOptions(attrs={"private": "false", "pseudonym": "Élue B"})),
@@ -187,6 +192,10 @@ def test_planted_private_data_never_reach_the_book(planted_book):
     annex = html.unescape((built / "book" / "documents.html").read_text(encoding="utf-8"))
     assert "[courriel masqué]" in annex and "Élue B" in annex and "Compte rendu du séminaire" in annex
     assert "réduire de moitié" not in annex and "Note confidentielle" not in annex
+    for page in ("documents", "timeline"):
+        markup = (built / "book" / f"{page}.html").read_text(encoding="utf-8")
+        assert "&lt;script&gt;alert(&#x27;injecté&#x27;)&lt;/script&gt;" in markup, page
+        assert "<script>alert" not in markup and "<img src=x" not in markup and "injecté'</script>" not in markup
 
 
 def test_screenshots_of_the_book(built_book):
