@@ -82,7 +82,8 @@ def dendrogram_figure(themes: Themes, n_terms: int = 6) -> Figure:
     axes.set_xlim(-0.2, x_text + 6)
     axes.set_ylim(0.3, len(rows) + 0.8)
     axes.axis("off")
-    axes.set_title(f"Classification des segments ({METHOD_NAMES.get(themes.method, themes.method)}, {len(rows)} classes)", loc="left")
+    method = METHOD_NAMES.get(themes.method, themes.method)
+    axes.set_title(f"Classification des segments ({method}, {len(rows)} classes)", loc="left")
     return figure
 
 

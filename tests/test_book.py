@@ -67,9 +67,11 @@ def test_codebook_annex_lists_every_code(built_book):
 
 
 def test_built_book_passes_the_privacy_gate(built_book):
-    from analysis.privacy import check_build
+    from analysis.privacy import KIND_TITLE, check_build, forbidden_strings
 
-    assert check_build(built_book, Corpus.open(SEED_CORPUS)).empty
+    corpus = Corpus.open(SEED_CORPUS)
+    assert forbidden_strings(corpus)[KIND_TITLE], "the seed corpus has private documents to look for"
+    assert check_build(built_book, corpus).empty
 
 
 def test_literature_chapter_cites_the_works_the_corpus_names(built_book):
