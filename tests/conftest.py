@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +15,17 @@ from analysis.cli import main
 REPO = Path(__file__).resolve().parent.parent
 SEED_CORPUS = REPO / "corpus"
 SEED_MANIFEST = SEED_CORPUS / "sources" / "seed-manifest.csv"
+
+
+def build_book(out: Path, corpus: Path = SEED_CORPUS, builder: str = "html") -> Path:
+    """Build the repository's book into ``out`` with warnings as errors; return the output folder."""
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "jupyter-book"), "build", str(REPO), "--builder", builder,
+         "--path-output", str(out), "--warningiserror"],
+        capture_output=True, text=True, timeout=900, cwd=REPO, env={**os.environ, "ATELIER_CORPUS": str(corpus)},
+    )
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-3000:]
+    return out / "_build" / ("latex" if builder == "pdflatex" else builder)
 
 
 def snapshot(root: Path) -> dict[str, str]:

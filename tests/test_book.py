@@ -3,31 +3,19 @@
 from __future__ import annotations
 
 import html
-import os
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from analysis import Corpus
-from conftest import REPO, SEED_CORPUS
+from conftest import REPO, SEED_CORPUS, build_book
 
 
 @pytest.fixture(scope="module")
 def built_book(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("book")
-    jupyter_book = Path(sys.executable).parent / "jupyter-book"
-    if not jupyter_book.exists():
-        jupyter_book = Path(shutil.which("jupyter-book"))
-    result = subprocess.run(
-        [str(jupyter_book), "build", str(REPO), "--path-output", str(out), "--warningiserror"],
-        capture_output=True, text=True, timeout=600,
-    )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    return out / "_build" / "html"
+    return build_book(tmp_path_factory.mktemp("book"))
 
 
 def test_book_shows_the_public_inventory_and_its_figure(built_book):
@@ -172,14 +160,7 @@ def planted_book(tmp_path_factory):
         (root / "entretien-elue-b.txt", IngestOptions(attrs={"private": "false", "pseudonym": "Élue B"})),
     ], progress=False)
     assert report.ok, report.failed
-    out = root / "out"
-    jupyter_book = Path(sys.executable).parent / "jupyter-book"
-    result = subprocess.run(
-        [str(jupyter_book), "build", str(REPO), "--path-output", str(out), "--warningiserror"],
-        capture_output=True, text=True, timeout=600, env={**os.environ, "ATELIER_CORPUS": str(corpus_dir)},
-    )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    return out / "_build" / "html", corpus
+    return build_book(root / "out", corpus_dir), corpus
 
 
 def test_planted_private_data_never_reach_the_book(planted_book):

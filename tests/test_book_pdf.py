@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,7 +11,7 @@ import yaml
 
 from analysis import Corpus
 from analysis.errors import AtelierError
-from conftest import REPO, SEED_CORPUS
+from conftest import REPO, SEED_CORPUS, build_book
 
 pytestmark = pytest.mark.skipif(
     shutil.which("xelatex") is None or shutil.which("latexmk") is None,
@@ -30,18 +27,7 @@ def _flat(text: str) -> str:
 
 @pytest.fixture(scope="module")
 def built_pdf(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("pdf")
-    jupyter_book = Path(sys.executable).parent / "jupyter-book"
-    if not jupyter_book.exists():
-        jupyter_book = Path(shutil.which("jupyter-book"))
-    result = subprocess.run(
-        [str(jupyter_book), "build", str(REPO), "--builder", "pdflatex", "--path-output", str(out),
-         "--warningiserror"],
-        capture_output=True, text=True, timeout=900, cwd=REPO,
-        env={**os.environ, "ATELIER_CORPUS": str(SEED_CORPUS)},
-    )
-    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-3000:]
-    return out / "_build" / "latex"
+    return build_book(tmp_path_factory.mktemp("pdf"), builder="pdflatex")
 
 
 @pytest.fixture(scope="module")
