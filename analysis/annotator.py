@@ -14,7 +14,6 @@ happens here, in :class:`OffsetMap`, so that ``text[start:end]`` is exactly what
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import anywidget
 import numpy as np
@@ -26,9 +25,9 @@ from .codebook import check_codebook, load_codebook, with_descendants
 from .codings import check_coder
 from .corpus import Corpus
 from .errors import AtelierError
+from .widget_assets import STATIC, widget_module
 from .queries import current_codings, extracts
 
-STATIC = Path(__file__).parent / "static"
 NEUTRAL_COLOUR = "#999999"
 
 
@@ -74,7 +73,7 @@ class Annotator(anywidget.AnyWidget):
     see, change or remove its codes and write a memo; Ctrl+Z and Ctrl+Maj+Z undo and redo.
     """
 
-    _esm = STATIC / "annotator.js"
+    _esm = widget_module("annotator.js")
     _css = STATIC / "annotator.css"
 
     doc_id = traitlets.Unicode("").tag(sync=True)

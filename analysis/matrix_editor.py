@@ -39,10 +39,10 @@ import pandas as pd
 import traitlets
 
 from .errors import AtelierError
+from .widget_assets import STATIC, widget_module
 from .exercise import Exercise, read_listing, table_path
 from .fsio import atomic_write_bytes
 
-STATIC = Path(__file__).parent / "static"
 NOTE_COLUMNS = ["row", "column", "value", "reason", "timestamp"]
 MAX_SCENARIOS = 12
 _NUMBER = re.compile(r"^[+-]?\d+$")
@@ -125,7 +125,7 @@ def _letters(n: int) -> str:
 class MatrixEditor(anywidget.AnyWidget):
     """Edit an exercise's matrix cell by cell, saving each value at once (see the module doc)."""
 
-    _esm = STATIC / "matrix_editor.js"
+    _esm = widget_module("matrix_editor.js")
     _css = STATIC / "matrix_editor.css"
 
     table = traitlets.Unicode("").tag(sync=True)

@@ -4,16 +4,6 @@
 
 const esc = (s) => s.replace(/[&<>"']/g, (c) => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c]));
 
-function h(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
-    else if (value !== false && value != null) node.setAttribute(key, value === true ? "" : value);
-  }
-  for (const child of children.flat()) node.append(child instanceof Node ? child : document.createTextNode(child));
-  return node;
-}
-
 const quote = (s) => (s.length > 160 ? s.slice(0, 160) + "…" : s);
 
 function withAlpha(hex, alpha) {

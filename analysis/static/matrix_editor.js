@@ -2,16 +2,6 @@
 // value sends it to the kernel, which checks the scale, writes the file and sends the grid back.
 // Nothing is kept only here, except the selected cell and what is being typed.
 
-function h(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
-    else if (value !== false && value != null) node.setAttribute(key, value === true ? "" : value);
-  }
-  for (const child of children.flat()) node.append(child instanceof Node ? child : document.createTextNode(child));
-  return node;
-}
-
 const SVG = "http://www.w3.org/2000/svg";
 function s(tag, attrs = {}, text) {
   const node = document.createElementNS(SVG, tag);
