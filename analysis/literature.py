@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import re
 import tempfile
 import unicodedata
@@ -345,11 +346,21 @@ def record_screening(corpus: Corpus, reviewer: str, key: str, decision: str, rea
     return table
 
 
+def reviewers(corpus: Corpus) -> list[str]:
+    """The reviewers who have screened references: one ``screening/<reviewer>.csv`` each."""
+    folder = screening_dir(corpus)
+    try:
+        # Listing rather than testing for the folder: the book records what a chapter lists,
+        # so a chapter that found no screening yet is rebuilt when the first one appears.
+        names = os.listdir(folder)
+    except FileNotFoundError:
+        return []
+    return sorted(name.removesuffix(".csv") for name in names if name.endswith(".csv") and not name.startswith("."))
+
+
 def _screenings(corpus: Corpus) -> dict[str, pd.DataFrame]:
     folder = screening_dir(corpus)
-    if not folder.exists():
-        return {}
-    return {p.stem: _read_screening(p) for p in sorted(folder.glob("*.csv"))}
+    return {name: _read_screening(folder / f"{name}.csv") for name in reviewers(corpus)}
 
 
 def screening_table(corpus: Corpus) -> pd.DataFrame:
