@@ -7,13 +7,13 @@ again in the corpus so that it is quoted with its document and position like any
 
 from __future__ import annotations
 
-import html
 import re
 
 import pandas as pd
 from matplotlib.figure import Figure
 
 from .agreement import OVERALL, agreement
+from .book_render import Html, html, join
 from .corpus import Corpus
 from .quotations import Quoter
 
@@ -145,14 +145,14 @@ def key_extracts(corpus: Corpus, codebook: pd.DataFrame, codings: pd.DataFrame, 
             [["code", "label", "doc_id", "start", "end", "origin"]].reset_index(drop=True))
 
 
-def key_extracts_html(extracts: pd.DataFrame, codebook: pd.DataFrame, quoter: Quoter) -> str:
+def key_extracts_html(extracts: pd.DataFrame, codebook: pd.DataFrame, quoter: Quoter) -> Html:
     """The key extracts grouped by family: code label, path, origin and the linked quotation."""
     families = codebook[codebook["depth"] == 0].set_index("path")["label"]
     sections = []
     for family, rows in extracts.groupby(extracts["code"].map(family_of), sort=False):
-        items = "".join(
-            f"<li><b>{html.escape(row.label)}</b> (<code>{html.escape(row.code)}</code>, "
-            f"{html.escape(row.origin)}) : {quoter.quotation(row.doc_id, int(row.start), int(row.end))}</li>"
+        items = join(
+            html("<li><b>{}</b> (<code>{}</code>, {}) : {}</li>", row.label, row.code, row.origin,
+                 quoter.quotation(row.doc_id, int(row.start), int(row.end)))
             for row in rows.itertuples())
-        sections.append(f'<h3>{html.escape(families[family])}</h3><ul class="key-extracts">{items}</ul>')
-    return "\n".join(sections)
+        sections.append(html('<h3>{}</h3><ul class="key-extracts">{}</ul>', families[family], items))
+    return join(sections, "\n")

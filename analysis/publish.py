@@ -5,6 +5,9 @@ from __future__ import annotations
 import pandas as pd
 from matplotlib.figure import Figure
 
+from .book_render import Html, html, join, paragraph
+from .exercise import SCALES
+
 INVENTORY_LABELS = {
     "title": "Titre", "genre": "Genre", "year": "Année", "organisation": "Organisation",
     "words": "Mots", "doc_id": "Identifiant",
@@ -18,17 +21,34 @@ def public_inventory(inventory: pd.DataFrame) -> pd.DataFrame:
     return table.rename(columns=INVENTORY_LABELS).reset_index(drop=True)
 
 
-def corpus_summary(inventory: pd.DataFrame) -> str:
+def corpus_summary(inventory: pd.DataFrame) -> Html:
     """One French paragraph: how many documents, words, genres and years; private ones only counted."""
     private = int(inventory["private"].sum())
     years = sorted(y for y in inventory["year"] if y)
     span = f"de {years[0]} à {years[-1]}" if years else "sans date"
     words = f"{inventory['words'].sum():,}".replace(",", "\u202f")
-    return (
-        f"Le corpus compte **{len(inventory)} documents** ({words} mots, "
-        f"{inventory['genre'].nunique()} genres), datés {span}. "
-        f"{private} document(s) privé(s) sont comptés ici mais ne sont pas décrits dans ce livre."
-    )
+    return paragraph(
+        "Le corpus compte <strong>{documents} documents</strong> ({words} mots, {genres} genres), datés {span}. "
+        "{private} document(s) privé(s) sont comptés ici mais ne sont pas décrits dans ce livre.",
+        documents=len(inventory), words=words, genres=inventory["genre"].nunique(), span=span, private=private)
+
+
+def levers_html(levers: pd.DataFrame) -> Html:
+    """The levers of each scenario: stake, coalition, instruments, scales and local capacity."""
+    sections = []
+    for scenario, rows in levers.groupby("scenario", sort=False):
+        items = [html("<li><b>{}</b> — coalition : {} ; instruments : {} ; échelles : {} ; <i>{}</i></li>",
+                      row.stake, row.coalition, row.instruments, row.scale.replace(";", ", "), row.local_capacity)
+                 for row in rows.itertuples()]
+        sections.append(html("<h3>{}</h3><ul>{}</ul>", scenario, join(items)))
+    return join(sections)
+
+
+def levers_by_scale(levers: pd.DataFrame) -> pd.DataFrame:
+    """How many levers act at each scale (a lever may name several), by local capacity."""
+    scales = levers.assign(scale=levers["scale"].str.split(";")).explode("scale")
+    return pd.crosstab(pd.Categorical(scales["scale"], categories=SCALES, ordered=True), scales["local_capacity"]
+                       ).rename_axis(index="Échelle", columns="Capacité locale")
 
 
 def genre_year_figure(inventory: pd.DataFrame) -> Figure:

@@ -10,7 +10,6 @@ escaped); private documents are refused unless explicitly allowed.
 
 from __future__ import annotations
 
-import html
 import re
 from bisect import bisect_right
 from functools import lru_cache
@@ -18,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from .book_render import Html, html, join
 from .errors import AtelierError
 from .privacy import interviewee_names, safe_quotation
 from .segment import paragraph_spans
@@ -75,58 +75,59 @@ class Quoter:
             self._texts[doc_id] = self.corpus.text(doc_id)
         return self._texts[doc_id]
 
-    def provenance(self, doc_id: str, start: int, end: int) -> str:
+    def shown(self, text: str) -> Html:
+        """Document text as the book may show it: masked, pseudonymised and escaped."""
+        return Html(safe_quotation(text, self.names))
+
+    def provenance(self, doc_id: str, start: int, end: int) -> Html:
         """« Title (doc_id), caractères start–end » as a link to the passage."""
         if not self.allow_private and not self.is_public(doc_id):
             raise AtelierError(f"le document « {doc_id} » est privé : il ne peut pas être cité dans le livre")
-        title = safe_quotation(str(self._documents.at[doc_id, "title"]), self.names)
-        href = html.escape(passage_href(doc_id, start, self.text(doc_id)))
-        return (f'<a class="provenance" href="{href}">{title} (<code>{html.escape(doc_id)}</code>), '
-                f"caractères {start}–{end}</a>")
+        return html('<a class="provenance" href="{}">{} (<code>{}</code>), caractères {}–{}</a>',
+                    passage_href(doc_id, start, self.text(doc_id)),
+                    self.shown(str(self._documents.at[doc_id, "title"])), doc_id, start, end)
 
-    def quotation(self, doc_id: str, start: int, end: int, quote: str | None = None) -> str:
+    def quotation(self, doc_id: str, start: int, end: int, quote: str | None = None) -> Html:
         """« quotation » followed by its provenance; ``quote`` defaults to the text at the offsets."""
         provenance = self.provenance(doc_id, start, end)
         quote = self.text(doc_id)[start:end] if quote is None else quote
         shown = " ".join(quote.replace(BOLD, "").split())
-        return f'<q class="corpus-quote">{safe_quotation(shown, self.names)}</q> — {provenance}'
+        return html('<q class="corpus-quote">{}</q> — {}', self.shown(shown), provenance)
 
 
-def _paragraph_html(paragraph: str, names: dict[str, str]) -> str:
-    escaped = safe_quotation(paragraph, names)
-    return _BOLD_SPAN.sub(r"<strong>\1</strong>", escaped).replace("\n", "<br>")
+def _paragraph_html(paragraph: str, quoter: Quoter) -> Html:
+    # The bold spans are found in the already escaped text, so their content stays escaped.
+    return Html(_BOLD_SPAN.sub(r"<strong>\1</strong>", quoter.shown(paragraph)).replace("\n", "<br>"))
 
 
-def public_texts_html(corpus: "Corpus") -> str:
+def public_texts_html(corpus: "Corpus") -> Html:
     """A linked table of the public documents, then each one's normalised text, one anchored
     paragraph per corpus paragraph."""
     quoter = Quoter(corpus)
     documents = corpus.documents()
     public = documents[documents["private"].str.lower() != "true"].sort_values(["year", "title"])
-    contents = "".join(
-        f'<tr><td><a href="#{document_anchor(row.doc_id)}">{safe_quotation(str(row.title), quoter.names)}</a></td>'
-        f"<td>{html.escape(row.genre)}</td><td>{html.escape(row.year)}</td>"
-        f"<td>{len(quoter.text(row.doc_id).split())}</td></tr>"
+    contents = join(
+        html('<tr><td><a href="#{}">{}</a></td><td>{}</td><td>{}</td><td>{}</td></tr>',
+             document_anchor(row.doc_id), quoter.shown(str(row.title)), row.genre, row.year,
+             len(quoter.text(row.doc_id).split()))
         for row in public.itertuples(index=False))
-    sections = ['<table class="corpus-contents"><thead><tr><th>Document</th><th>Genre</th><th>Année</th>'
-                f"<th>Mots</th></tr></thead><tbody>{contents}</tbody></table>"]
+    sections = [html('<table class="corpus-contents"><thead><tr><th>Document</th><th>Genre</th><th>Année</th>'
+                     "<th>Mots</th></tr></thead><tbody>{}</tbody></table>", contents)]
     for row in public.itertuples(index=False):
         text = quoter.text(row.doc_id)
         details = [value for value in (row.genre, row.year, row.organisation) if value]
         source = str(getattr(row, "source", ""))
-        link = (f' — <a href="{html.escape(source)}">source</a>'
-                if source.startswith(("http://", "https://")) else "")
-        paragraphs = "\n".join(
-            f'<p id="{paragraph_anchor(row.doc_id, start)}" class="corpus-paragraph">'
-            f'<span class="corpus-offset">{start}</span> '
-            f"<span>{_paragraph_html(text[start:end], quoter.names)}</span></p>"
-            for start, end in paragraph_spans(text))
-        sections.append(
-            f'<section id="{document_anchor(row.doc_id)}" class="corpus-document">'
-            f"<h2>{safe_quotation(str(row.title), quoter.names)}</h2>"
-            f'<p class="corpus-meta"><code>{html.escape(row.doc_id)}</code> — '
-            f"{html.escape(', '.join(details))}{link}</p>\n{paragraphs}</section>")
-    return "\n".join(sections)
+        link = html(' — <a href="{}">source</a>', source) if source.startswith(("http://", "https://")) else ""
+        paragraphs = join((
+            html('<p id="{}" class="corpus-paragraph"><span class="corpus-offset">{}</span> <span>{}</span></p>',
+                 paragraph_anchor(row.doc_id, start), start, _paragraph_html(text[start:end], quoter))
+            for start, end in paragraph_spans(text)), "\n")
+        sections.append(html(
+            '<section id="{}" class="corpus-document"><h2>{}</h2>'
+            '<p class="corpus-meta"><code>{}</code> — {}{}</p>\n{}</section>',
+            document_anchor(row.doc_id), quoter.shown(str(row.title)), row.doc_id, ", ".join(details), link,
+            paragraphs))
+    return join(sections, "\n")
 
 
 def quotations_table(quoter: Quoter, passages: pd.DataFrame) -> pd.DataFrame:

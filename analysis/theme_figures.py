@@ -6,12 +6,11 @@ class with its size and its most characteristic terms in its colour.
 
 from __future__ import annotations
 
-import html
-
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from .book_render import Html, html, join
 from .themes import Themes, characteristic_passages, class_terms, shares_by
 
 # Okabe-Ito then ColorBrewer Dark2: distinct for colour-blind readers, enough for 16 themes.
@@ -185,19 +184,18 @@ FIGURES = {
 }
 
 
-def class_terms_html(themes: Themes, n_terms: int = 10) -> str:
+def class_terms_html(themes: Themes, n_terms: int = 10) -> Html:
     """The table of the classes: size, share and characteristic forms (chi-squared), as HTML."""
     table = class_terms(themes, n_terms)
-    rows = "\n".join(
-        f'<tr><td style="color:{theme_colour(row.theme)};font-weight:bold">Classe {row.theme}</td>'
-        f"<td>{row.segments}</td><td>{_percent(100 * row.share)}</td><td>{html.escape(row.terms)}</td></tr>"
-        for row in table.itertuples(index=False))
-    return ('<table class="themes-table"><thead><tr><th>Classe</th><th>Segments</th><th>Part</th>'
-            "<th>Formes caractéristiques (χ²)</th></tr></thead>\n"
-            f"<tbody>\n{rows}\n</tbody></table>")
+    rows = join((
+        html('<tr><td style="color:{};font-weight:bold">Classe {}</td><td>{}</td><td>{}</td><td>{}</td></tr>',
+             theme_colour(row.theme), row.theme, row.segments, _percent(100 * row.share), row.terms)
+        for row in table.itertuples(index=False)), "\n")
+    return html('<table class="themes-table"><thead><tr><th>Classe</th><th>Segments</th><th>Part</th>'
+                "<th>Formes caractéristiques (χ²)</th></tr></thead>\n<tbody>\n{}\n</tbody></table>", rows)
 
 
-def passages_html(themes: Themes, quoter, n: int = 3, n_terms: int = 5) -> str:
+def passages_html(themes: Themes, quoter, n: int = 3, n_terms: int = 5) -> Html:
     """For each class, its ``n`` most characteristic segments quoted with their provenance.
 
     ``quoter`` is an :class:`analysis.quotations.Quoter`: every quotation is masked, escaped and
@@ -208,9 +206,8 @@ def passages_html(themes: Themes, quoter, n: int = 3, n_terms: int = 5) -> str:
     sections = []
     for theme in themes.sizes["theme"]:
         chosen = passages[passages["theme"] == theme]
-        items = "\n".join(f"<li>{quoter.quotation(row.doc_id, int(row.start), int(row.end))}</li>"
-                           for row in chosen.itertuples(index=False))
-        sections.append(
-            f'<h3 style="color:{theme_colour(theme)}">Classe {theme} : {html.escape(labels.get(theme, ""))}</h3>'
-            f"\n<ul class=\"themes-passages\">\n{items}\n</ul>")
-    return "\n".join(sections)
+        items = join((html("<li>{}</li>", quoter.quotation(row.doc_id, int(row.start), int(row.end)))
+                      for row in chosen.itertuples(index=False)), "\n")
+        sections.append(html('<h3 style="color:{}">Classe {} : {}</h3>\n<ul class="themes-passages">\n{}\n</ul>',
+                             theme_colour(theme), theme, labels.get(theme, ""), items))
+    return join(sections, "\n")

@@ -19,7 +19,6 @@ Each date keeps the precision of the text: ``YYYY-MM-DD``, ``YYYY-MM`` or ``YYYY
 from __future__ import annotations
 
 import datetime as _dt
-import html
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -27,6 +26,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 from matplotlib.figure import Figure
 
+from .book_render import Html, html, join
 from .quotations import Quoter
 from .segment import paragraph_spans, sentence_spans
 
@@ -284,7 +284,7 @@ def timeline_figure(events: pd.DataFrame) -> Figure:
     return figure
 
 
-def events_html(events: pd.DataFrame, corpus: "Corpus", allow_private: bool = False) -> str:
+def events_html(events: pd.DataFrame, corpus: "Corpus", allow_private: bool = False) -> Html:
     """The events as an HTML table: date, type, quotation and provenance.
 
     Quotations and their provenance come from :class:`~analysis.quotations.Quoter`: masked,
@@ -296,19 +296,11 @@ def events_html(events: pd.DataFrame, corpus: "Corpus", allow_private: bool = Fa
     if not allow_private and not events.empty:
         events = events[events["doc_id"].map(quoter.is_public)]
     if events.empty:
-        return '<p class="timeline-empty">Aucune mention datée dans les documents publics.</p>'
-    lines = [
-        '<table class="timeline-table">',
-        "<thead><tr><th>Date</th><th>Type</th><th>Mention</th></tr></thead>",
-        "<tbody>",
-    ]
-    for row in events.itertuples(index=False):
-        quotation = quoter.quotation(row.doc_id, int(row.start), int(row.end), str(row.sentence))
-        lines.append(
-            f'<tr><td><time datetime="{html.escape(str(row.date))}">'
-            f"{html.escape(format_date_fr(str(row.date)))}</time></td>"
-            f"<td>{html.escape(KIND_LABELS.get(row.kind, str(row.kind)))}</td>"
-            f"<td>{quotation}</td></tr>"
-        )
-    lines += ["</tbody>", "</table>"]
-    return "\n".join(lines)
+        return html('<p class="timeline-empty">Aucune mention datée dans les documents publics.</p>')
+    rows = join((
+        html('<tr><td><time datetime="{}">{}</time></td><td>{}</td><td>{}</td></tr>',
+             str(row.date), format_date_fr(str(row.date)), KIND_LABELS.get(row.kind, str(row.kind)),
+             quoter.quotation(row.doc_id, int(row.start), int(row.end), str(row.sentence)))
+        for row in events.itertuples(index=False)), "\n")
+    return html('<table class="timeline-table">\n<thead><tr><th>Date</th><th>Type</th><th>Mention</th></tr></thead>\n'
+                "<tbody>\n{}\n</tbody>\n</table>", rows)
