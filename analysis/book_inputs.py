@@ -11,9 +11,14 @@ scenario cell or a new coding leave yesterday's chapter in the book. Two halves 
 * **in Sphinx** (this module is also a Sphinx extension), each executed chapter's reads are turned
   into *inputs* (:func:`input_roots`: a top-level entry of the corpus such as ``documents.csv``,
   ``texts/`` or ``codings/``, or an exercise folder of ``scenarios/``) and a fingerprint of their
-  content, of the corpus's top-level listing and of the package's code is stored next to the
-  execution cache. At the next build, a chapter whose fingerprint changed loses its cache entry and
-  is read again, so it is executed anew; the others come from the cache.
+  content and of the package's code is stored next to the execution cache. At the next build, a
+  chapter whose fingerprint changed loses its cache entry and is read again, so it is executed
+  anew; the others come from the cache.
+
+The audit event comes before the file system answers, so a file the chapter tried to open or a
+folder it tried to list counts even when it does not exist yet: readers of optional inputs
+(``codings/``, ``persons.csv``, screening files) open or list them and handle their absence,
+rather than testing that they exist first, so that the chapter is executed again when they appear.
 
 The records live in the execution cache folder (``<cache>/atelier-inputs/``): deleting the cache
 deletes them, and a chapter without a record is never served from the cache.
@@ -113,9 +118,7 @@ def input_roots(reads: Iterable[str], corpus: list[Path], scenarios: Path) -> li
     """The inputs behind a chapter's reads: top-level corpus entries and exercise folders.
 
     A whole entry counts, not the files read in it, so that a file added to a folder the chapter
-    read (a new text, a new coder's log, a new screening file) changes its fingerprint. When the
-    chapter read anything of a corpus, the corpus's own listing is an input too: a new top-level
-    entry (``codings/`` created by the first coding, ``persons.csv``) may change what it shows.
+    read (a new text, a new coder's log, a new screening file) changes its fingerprint.
     """
     scenarios = scenarios.resolve()
     roots: set[str] = set()
@@ -124,7 +127,6 @@ def input_roots(reads: Iterable[str], corpus: list[Path], scenarios: Path) -> li
         for root in corpus:
             parts = _under(path, root)
             if parts is not None:
-                roots.add(f"listing:{root}")
                 if parts and parts[0] not in DERIVED_ENTRIES and not parts[0].startswith("."):
                     roots.add(str(root / parts[0]))
                 break
@@ -153,11 +155,6 @@ def _visible_files(folder: Path) -> list[Path]:
 
 
 def _entry_lines(root: str) -> list[str]:
-    if root.startswith("listing:"):
-        folder = Path(root.removeprefix("listing:"))
-        names = sorted(p.name for p in folder.iterdir()
-                       if not p.name.startswith(".") and p.name not in DERIVED_ENTRIES) if folder.is_dir() else []
-        return [f"{root} {' '.join(names)}"]
     path = Path(root)
     if path.is_file():
         return [f"{root} {_file_hash(path)}"]

@@ -9,7 +9,9 @@ build a pandas ``Styler`` (which does not escape) and never pass data through ``
 * :func:`paragraph` — the same, as a ``<p>``;
 * :func:`join` — a list of values and fragments, each escaped unless already :class:`Html`;
 * :func:`table` — a DataFrame as an HTML table, every header and cell escaped, cells that are
-  :class:`Html` (a linked quotation) kept, numbers formatted, missing values shown as « — ».
+  :class:`Html` (a linked quotation) kept, numbers formatted, missing values shown as « — »;
+* :func:`figure_label` — data text for a matplotlib figure: shown literally (``$`` would start
+  mathtext) and wrapped, so that a long label cannot squeeze the plot away.
 
 The result is shown as HTML by Jupyter and, for the PDF, turned into LaTeX by
 :mod:`analysis.book_latex` from that already escaped HTML, so both outputs show data literally.
@@ -18,12 +20,13 @@ The result is shown as HTML by Jupyter and, for the PDF, turned into LaTeX by
 from __future__ import annotations
 
 import math
+import textwrap
 from typing import Any, Iterable
 
 import pandas as pd
 from markupsafe import Markup, escape
 
-__all__ = ["Html", "escape", "html", "join", "paragraph", "table"]
+__all__ = ["Html", "escape", "figure_label", "html", "join", "paragraph", "table"]
 
 #: Shown for a missing value in a table.
 MISSING = "—"
@@ -79,3 +82,9 @@ def table(frame: pd.DataFrame, index: bool = False, precision: int = 2, css_clas
     classes = " ".join(filter(None, ["atelier-table", css_class]))
     return html('<table class="{}"><thead><tr>{}</tr></thead><tbody>{}</tbody></table>',
                 classes, join(header), join(rows))
+
+
+def figure_label(text: Any, width: int = 28, max_chars: int = 84) -> str:
+    """Data text as a figure label: literal, at most ``max_chars`` characters, wrapped at ``width``."""
+    shortened = textwrap.shorten(" ".join(str(text).split()), max_chars, placeholder=" …")
+    return textwrap.fill(shortened, width).replace("$", r"\$")

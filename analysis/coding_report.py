@@ -13,7 +13,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from .agreement import OVERALL, agreement
-from .book_render import Html, html, join
+from .book_render import Html, figure_label, html, join
 from .corpus import Corpus
 from .quotations import Quoter
 
@@ -51,7 +51,7 @@ def coder_table(codings: pd.DataFrame, public_ids: set[str]) -> pd.DataFrame:
 
 def codings_by_family_figure(codebook: pd.DataFrame, codings: pd.DataFrame) -> Figure:
     """Horizontal bars: codings per family, one colour per coder (French labels)."""
-    labels = codebook[codebook["depth"] == 0].set_index("path")["label"]
+    labels = codebook[codebook["depth"] == 0].set_index("path")["label"].map(figure_label)
     counts = pd.crosstab(codings["code"].map(family_of).map(labels), codings["coder"])
     figure = Figure(figsize=(8, 0.5 * max(len(counts), 3) + 1), layout="constrained")
     axes = figure.subplots()

@@ -14,8 +14,8 @@ from conftest import REPO, SEED_CORPUS, build_book
 
 
 @pytest.fixture(scope="module")
-def built_book(tmp_path_factory) -> Path:
-    return build_book(tmp_path_factory.mktemp("book"))
+def built_book(seed_book) -> Path:
+    return seed_book
 
 
 def test_book_shows_the_public_inventory_and_its_figure(built_book):
