@@ -87,13 +87,26 @@ def _parser() -> argparse.ArgumentParser:
     privacy = commands.add_parser(
         "privacy-check", help="vérifier qu’aucune donnée privée n’est dans le livre construit",
         description="Cherche dans le livre construit (HTML, index de recherche, PDF) les titres et passages "
-        "des documents privés, les noms réels des personnes interrogées, les courriels et téléphones ; "
+        "des documents privés ou non publiables (consentement interne ou retiré), les noms réels des "
+        "personnes interrogées et de corpus/persons.csv, les courriels et téléphones ; "
         "échoue (statut 2) s’il en trouve.")
     privacy.add_argument("html_dir", type=Path, metavar="DOSSIER_HTML", nargs="?",
                          help="dossier du livre HTML construit (_build/html) ; facultatif avec --pdf")
     privacy.add_argument("--pdf", type=Path, metavar="PDF",
                          help="PDF du livre à vérifier aussi, ou le dossier qui le contient (_build/latex)")
     privacy.set_defaults(handler=_privacy_check)
+    consent = commands.add_parser(
+        "consent", help="enregistrer le consentement d’une personne interrogée ou d’un contributeur",
+        description="Enregistre le consentement attaché à un document (et à ses autres versions) dans "
+        "documents.csv : pseudonym (publié sous pseudonyme), internal (usage interne seulement) ou "
+        "withdrawn (consentement retiré). Un document interne ou retiré n’est plus jamais cité ni publié : "
+        "reconstruire ensuite le livre (make book).")
+    consent.add_argument("doc_id", metavar="DOC_ID", help="identifiant du document")
+    consent.add_argument("consent", metavar="CONSENTEMENT",
+                         help="pseudonym (pseudonyme), internal (interne) ou withdrawn (retiré)")
+    consent.add_argument("--date", metavar="AAAA-MM-JJ",
+                         help="date du consentement ou de son retrait (par défaut : aujourd’hui)")
+    consent.set_defaults(handler=_consent)
     add_coding_commands(commands)
     add_theme_commands(commands)
     add_scenario_commands(commands)
@@ -213,7 +226,27 @@ def _privacy_check(corpus: Corpus, args: argparse.Namespace) -> int:
     pdfs = pdf_files(args.pdf) if args.pdf is not None else []
     check_build(args.html_dir, corpus, pdf_path=args.pdf)
     checked = ([str(args.html_dir)] if args.html_dir is not None else []) + [str(p) for p in pdfs]
-    print(f"{', '.join(checked)} : aucune donnée privée trouvée (documents privés, noms réels, courriels, téléphones).")
+    print(f"{', '.join(checked)} : aucune donnée privée trouvée (documents privés ou non publiables, "
+          "noms réels, courriels, téléphones).")
+    return 0
+
+
+def _consent(corpus: Corpus, args: argparse.Namespace) -> int:
+    from .corpus import publishable
+    from .ingest import consent_label, set_consent
+
+    changed = set_consent(corpus, args.doc_id, args.consent, args.date)
+    documents = corpus.documents(include_replaced=True)
+    rows = documents[documents["doc_id"].isin(changed)]
+    consent, date = rows["consent"].iloc[0], rows["consent_date"].iloc[0]
+    versions = f" (versions : {', '.join(changed)})" if len(changed) > 1 else ""
+    print(f"« {args.doc_id} »{versions} : {consent_label(consent)}, le {date}.")
+    if publishable(rows).any():
+        print("Ce document peut être cité dans le livre, sous pseudonyme pour les personnes interrogées.")
+    elif consent == "pseudonym":
+        print("Ce document reste privé (colonne private) : il n’est toujours pas publié dans le livre.")
+    else:
+        print("Ce document ne sera plus cité ni publié : reconstruisez le livre (make book) pour l’en retirer.")
     return 0
 
 

@@ -73,7 +73,12 @@ class CodingStore:
         return self.directory / f"{check_coder(coder)}.jsonl"
 
     def coders(self) -> list[str]:
-        return sorted(p.stem for p in self.directory.glob("*.jsonl") if not p.name.endswith(".torn.jsonl"))
+        try:  # listed even when absent: the book then knows that a chapter looked for codings
+            names = os.listdir(self.directory)
+        except FileNotFoundError:
+            return []
+        return sorted(name.removesuffix(".jsonl") for name in names
+                      if name.endswith(".jsonl") and not name.endswith(".torn.jsonl") and not name.startswith("."))
 
     # -- writing ---------------------------------------------------------------------------
 

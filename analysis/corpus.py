@@ -16,9 +16,9 @@ from pathlib import Path
 import pandas as pd
 
 from .codings import CodingStore
-from .errors import CorpusError
+from .errors import AtelierError, CorpusError
 from .fsio import atomic_write_bytes
-from .metadata import CORE_COLUMNS
+from .metadata import CORE_COLUMNS, UNPUBLISHABLE_CONSENTS, canonical_consent
 from .segment import UNITS, units
 
 PACKAGE_CORPUS = Path(__file__).resolve().parent.parent / "corpus"
@@ -26,6 +26,31 @@ PACKAGE_CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def _consent_or_unknown(value: str) -> str:
+    try:
+        return canonical_consent(value) if value.strip() else ""
+    except AtelierError:
+        return "unknown"
+
+
+def publishable(documents: pd.DataFrame) -> pd.Series:
+    """Whether each document may be published (quoted, listed, shown) in the book: not private,
+    and its consent neither ``internal`` nor ``withdrawn``.
+
+    The one rule of publication, used by every table, quotation and check of the book. A consent
+    value that is not understood counts as a refusal; a document without a ``consent`` column or
+    value is decided by ``private`` alone (``true``/``false`` strings, or booleans as in
+    :meth:`Corpus.inventory`).
+    """
+    if documents.empty:
+        return pd.Series(False, index=documents.index, dtype=bool, name="publishable")
+    private = documents["private"] if "private" in documents.columns else pd.Series(False, index=documents.index)
+    private = private.map(lambda value: value is True or str(value).strip().lower() == "true")
+    consent = documents["consent"] if "consent" in documents.columns else pd.Series("", index=documents.index)
+    refused = consent.fillna("").astype(str).map(_consent_or_unknown).isin(UNPUBLISHABLE_CONSENTS | {"unknown"})
+    return (~private & ~refused).astype(bool).rename("publishable")
 
 
 def default_root() -> Path:
@@ -77,6 +102,11 @@ class Corpus:
         return CodingStore(self.root / "codings")
 
     @property
+    def persons_csv(self) -> Path:
+        """Persons who must never be named in the book (see :func:`analysis.privacy.read_persons`)."""
+        return self.root / "persons.csv"
+
+    @property
     def lock_path(self) -> Path:
         return self.root / ".atelier.lock"
 
@@ -105,7 +135,18 @@ class Corpus:
 
     def text(self, doc_id: str) -> str:
         """The normalised text; its hash is checked against ``documents.csv``."""
-        row = self.document(doc_id)
+        return self._checked_text(self.document(doc_id))
+
+    def texts(self, doc_ids) -> dict[str, str]:
+        """``doc_id`` → text for several documents, ``documents.csv`` read once (hashes checked)."""
+        table = self.documents(include_replaced=True).drop_duplicates("doc_id").set_index("doc_id", drop=False)
+        unknown = [d for d in doc_ids if d not in table.index]
+        if unknown:
+            raise CorpusError(f"document inconnu : « {unknown[0]} » (voir « atelier corpus »)")
+        return {doc_id: self._checked_text(table.loc[doc_id]) for doc_id in doc_ids}
+
+    def _checked_text(self, row: pd.Series) -> str:
+        doc_id = row["doc_id"]
         data = self.text_path(doc_id).read_bytes()
         if sha256(data) != row["text_sha256"]:
             raise CorpusError(
@@ -114,14 +155,21 @@ class Corpus:
             )
         return data.decode("utf-8")
 
+    def publishable_documents(self, include_replaced: bool = False) -> pd.DataFrame:
+        """The documents the book may publish (:func:`publishable`)."""
+        table = self.documents(include_replaced=include_replaced)
+        return table[publishable(table)].reset_index(drop=True)
+
     def inventory(self) -> pd.DataFrame:
-        """The current documents with their size: the table of ``atelier corpus``."""
+        """The current documents with their size: the table of ``atelier corpus``; ``private``
+        and ``publishable`` (:func:`publishable`) are booleans."""
         table = self.documents()
         texts = [self.text(doc_id) for doc_id in table["doc_id"]]
         table = table.assign(
             chars=[len(t) for t in texts],
             words=[len(t.split()) for t in texts],
             private=table["private"].eq("true"),
+            publishable=publishable(table),
         )
         return table
 

@@ -25,8 +25,8 @@ from .corpus import Corpus, sha256
 from .errors import AtelierError, CorpusError, InputError
 from .fsio import atomic_write_bytes, locked
 from .metadata import (
-    CORE_COLUMNS, PROVENANCE_COLUMNS, SETTABLE_COLUMNS, STANDARD_COLUMNS, canonical_genre,
-    canonical_level, check_doc_id, parse_bool, parse_date, slugify,
+    CONSENTS, CORE_COLUMNS, PROVENANCE_COLUMNS, SETTABLE_COLUMNS, STANDARD_COLUMNS, canonical_consent,
+    canonical_genre, canonical_level, check_doc_id, parse_bool, parse_consent_date, parse_date, slugify,
 )
 from .readers import ReadDocument, read_source
 from .readers.base import decode_text
@@ -107,6 +107,10 @@ def _metadata_row(read_metadata: dict[str, str], title: str, options: IngestOpti
         row["date"], row["year"] = parse_date(row["date"])
     if row["level"]:
         row["level"] = canonical_level(row["level"])
+    if row["consent"]:
+        row["consent"] = canonical_consent(row["consent"])
+    if row["consent_date"]:
+        row["consent_date"] = parse_consent_date(row["consent_date"])
     row["language"] = row["language"] or "fr"
     explicit_private = options.attrs.get("private")
     if explicit_private is not None:
@@ -336,10 +340,7 @@ def _commit(corpus: Corpus, table: pd.DataFrame, plans: list[PlannedFile]) -> No
             cleaning = pd.concat([pd.read_csv(corpus.cleaning_csv, dtype={"doc_id": str, "rule": str}), cleaning])
         atomic_write_bytes(corpus.cleaning_csv, cleaning.to_csv(index=False, lineterminator="\n").encode("utf-8"))
         rows = pd.DataFrame([d.row for d in documents], dtype=str)
-        merged = pd.concat([table, rows], ignore_index=True).fillna("")
-        extra = [c for c in merged.columns if c not in CORE_COLUMNS]
-        merged = merged[CORE_COLUMNS + extra]
-        atomic_write_bytes(corpus.documents_csv, merged.to_csv(index=False, lineterminator="\n").encode("utf-8"))
+        write_documents_table(corpus, pd.concat([table, rows], ignore_index=True))
     except BaseException:
         for path in written:
             with contextlib.suppress(FileNotFoundError):
@@ -350,3 +351,57 @@ def _commit(corpus: Corpus, table: pd.DataFrame, plans: list[PlannedFile]) -> No
         else:
             atomic_write_bytes(corpus.cleaning_csv, previous_cleaning)
         raise
+
+
+def write_documents_table(corpus: Corpus, table: pd.DataFrame) -> None:
+    """Write ``documents.csv`` atomically: the standard and provenance columns in their order,
+    then the extra attribute columns in the order they already have. The caller holds the lock."""
+    table = table.fillna("")
+    for column in CORE_COLUMNS:
+        if column not in table.columns:
+            table[column] = ""
+    extra = [c for c in table.columns if c not in CORE_COLUMNS]
+    data = table[CORE_COLUMNS + extra].to_csv(index=False, lineterminator="\n").encode("utf-8")
+    atomic_write_bytes(corpus.documents_csv, data)
+
+
+def _versions(table: pd.DataFrame, doc_id: str) -> list[str]:
+    """``doc_id`` and every version of the same document: those it replaces and those that
+    replace it, in the order of ``documents.csv``."""
+    replaces = dict(zip(table["doc_id"], table["replaces"])) if "replaces" in table.columns else {}
+    lineage, changed = {doc_id}, True
+    while changed:
+        changed = False
+        for document, previous in replaces.items():
+            linked = (document in lineage) != (previous in lineage) and previous
+            if linked:
+                lineage.update((document, previous))
+                changed = True
+    return [d for d in table["doc_id"] if d in lineage]
+
+
+def set_consent(corpus: Corpus, doc_id: str, consent: str, date: str | None = None) -> list[str]:
+    """Record the consent of ``doc_id`` (and of its other versions, which hold the same words):
+    ``pseudonym``, ``internal`` or ``withdrawn`` (French aliases accepted), dated ``date``
+    (``AAAA-MM-JJ``, today by default). Rewrites ``documents.csv`` atomically under the corpus
+    lock, changing only those cells; returns the ``doc_id`` of the documents changed."""
+    consent = canonical_consent(consent)
+    date = parse_consent_date(date) if date else dt.date.today().isoformat()
+    with locked(corpus.lock_path):
+        table = corpus.documents(include_replaced=True)
+        if not (table["doc_id"] == doc_id).any():
+            raise CorpusError(f"document inconnu : « {doc_id} » (voir « atelier corpus »)")
+        for column in ("consent", "consent_date"):
+            if column not in table.columns:
+                table[column] = ""
+        versions = _versions(table, doc_id)
+        rows = table["doc_id"].isin(versions)
+        table.loc[rows, "consent"] = consent
+        table.loc[rows, "consent_date"] = date
+        write_documents_table(corpus, table)
+    return versions
+
+
+def consent_label(consent: str) -> str:
+    """The French words for a stored consent value."""
+    return CONSENTS[consent][0]

@@ -175,18 +175,22 @@ def _entries_from_file(path: Path, data: bytes) -> list[dict[str, str]]:
 
 def _library(corpus: Corpus) -> list[dict[str, str]]:
     path = references_path(corpus)
-    if not path.exists():
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
         return []
-    entries = _entries_from_file(path, path.read_bytes())
+    entries = _entries_from_file(path, data)
     # Keys of references.bib are ours: keep them exactly as written.
     return entries
 
 
 def _import_files(corpus: Corpus) -> list[Path]:
     folder = imports_dir(corpus)
-    if not folder.exists():
+    try:
+        names = os.listdir(folder)
+    except FileNotFoundError:
         return []
-    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in (".bib", ".ris"))
+    return sorted(p for p in map(folder.joinpath, names) if p.is_file() and p.suffix.lower() in (".bib", ".ris"))
 
 
 # --------------------------------------------------------------------------- import
@@ -350,8 +354,6 @@ def reviewers(corpus: Corpus) -> list[str]:
     """The reviewers who have screened references: one ``screening/<reviewer>.csv`` each."""
     folder = screening_dir(corpus)
     try:
-        # Listing rather than testing for the folder: the book records what a chapter lists,
-        # so a chapter that found no screening yet is rebuilt when the first one appears.
         names = os.listdir(folder)
     except FileNotFoundError:
         return []

@@ -6,6 +6,7 @@ written in either language work.
 
 from __future__ import annotations
 
+import datetime as _dt
 import re
 import unicodedata
 
@@ -15,6 +16,7 @@ from .errors import AtelierError
 STANDARD_COLUMNS = [
     "doc_id", "title", "source", "source_sha256", "text_sha256", "genre", "date", "year",
     "author", "organisation", "territory", "level", "language", "private", "pseudonym",
+    "consent", "consent_date",
 ]
 #: Provenance columns the workbench fills itself; extra attribute columns come after them.
 PROVENANCE_COLUMNS = ["original_name", "part", "format", "version", "replaces", "ingested_at"]
@@ -23,7 +25,7 @@ CORE_COLUMNS = STANDARD_COLUMNS + PROVENANCE_COLUMNS
 #: Attributes a user may set with ``--attr`` among the standard columns.
 SETTABLE_COLUMNS = {
     "title", "genre", "date", "author", "organisation", "territory", "level", "language",
-    "private", "pseudonym",
+    "private", "pseudonym", "consent", "consent_date",
 }
 
 GENRES = {
@@ -71,6 +73,43 @@ def canonical_genre(value: str) -> str:
 def canonical_level(value: str) -> str:
     """The French level of local government for ``value``."""
     return _canonical(value, LEVELS, "niveau")
+
+
+#: Consent of the persons an interview or a private contribution comes from (column ``consent``):
+#: the stored value, its French label, and the aliases accepted on input (accents and case
+#: ignored). An empty value means that no consent was recorded: the ``private`` column decides.
+CONSENT_PSEUDONYM, CONSENT_INTERNAL, CONSENT_WITHDRAWN = "pseudonym", "internal", "withdrawn"
+CONSENTS = {
+    CONSENT_PSEUDONYM: ("publication sous pseudonyme", ["pseudonyme", "pseudonymise", "sous pseudonyme", "publiable"]),
+    CONSENT_INTERNAL: ("usage interne seulement", ["interne", "usage interne", "internal-only", "internal only"]),
+    CONSENT_WITHDRAWN: ("consentement retiré", ["retire", "retiree", "retrait", "withdraw", "revoque"]),
+}
+#: Consents under which a document is never published, whatever its ``private`` column says.
+UNPUBLISHABLE_CONSENTS = frozenset({CONSENT_INTERNAL, CONSENT_WITHDRAWN})
+
+
+def _fold_accents(value: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", _fold(value))
+    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
+
+
+def canonical_consent(value: str) -> str:
+    """``pseudonym``, ``internal`` or ``withdrawn`` for ``value`` (also ``pseudonyme``, ``interne``,
+    ``retiré``…); raises :class:`AtelierError` in French otherwise."""
+    folded = _fold_accents(value)
+    for canonical, (_, aliases) in CONSENTS.items():
+        if folded == canonical or folded in (_fold_accents(a) for a in aliases):
+            return canonical
+    allowed = ", ".join(f"{canonical} ({label})" for canonical, (label, _) in CONSENTS.items())
+    raise AtelierError(f"consentement inconnu : « {value} ». Valeurs possibles : {allowed}.")
+
+
+def parse_consent_date(value: str) -> str:
+    """A full ISO date (``AAAA-MM-JJ``), the day consent was given or changed."""
+    try:
+        return _dt.date.fromisoformat(value.strip()).isoformat()
+    except ValueError:
+        raise AtelierError(f"date de consentement invalide : « {value} » (format attendu : AAAA-MM-JJ).") from None
 
 
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")

@@ -1,44 +1,58 @@
 """The privacy gate of the published book.
 
-Two halves:
+Both halves use the same detectors (:mod:`analysis.detectors`), so what the masking leaves is
+exactly what the scan accepts:
 
 * *before* publishing, quotations go through :func:`safe_quotation`: e-mail addresses and
-  French phone numbers are masked (:func:`mask_personal_data`), interviewees' real names are
-  replaced by their pseudonyms (:func:`pseudonymise`, mapping from :func:`interviewee_names`),
-  and the result is HTML-escaped so that a document can never inject markup into the book;
-* *after* building, :func:`scan_build` reads what the book really shows (visible HTML text,
-  the search index, the page sources, optionally the PDF) and looks for what must never be
-  there (:func:`forbidden_strings`): titles and passages of private documents, real names,
-  e-mail addresses and phone numbers. :func:`check_build` turns any finding into an
-  :class:`~analysis.errors.AtelierError` with a French message.
+  phone numbers are masked (:func:`mask_personal_data`), the real names of protected persons are
+  replaced by their pseudonyms (:func:`pseudonymise`, mapping from :func:`protected_names`:
+  the interviewees of the corpus and the persons of ``corpus/persons.csv``), and the result is
+  HTML-escaped so that a document can never inject markup into the book;
+* *after* building, :func:`scan_build` reads every text a reader can get from the book (visible
+  HTML text, shown attributes, inline SVG, the search index, the page sources, optionally the
+  PDF) and looks for what must never be there (:func:`forbidden_content`): titles and passages
+  of the documents that are not publishable (private, or whose consent is internal or
+  withdrawn: :func:`analysis.corpus.publishable`), protected names, e-mail addresses and phone
+  numbers. :func:`check_build` turns any finding into an :class:`~analysis.errors.AtelierError`
+  with one French line per finding, its excerpt masked so that a CI log never shows the secret.
 """
 
 from __future__ import annotations
 
+import csv
 import html
 import json
 import re
 import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterable, Mapping
 
 import pandas as pd
 
-from .errors import AtelierError
+from .detectors import (
+    KIND_EMAIL, KIND_NAME, KIND_PASSAGE, KIND_PHONE, KIND_TITLE, Detection, NameMatcher, PassageIndex,
+    TitleIndex, find_emails, find_phones, fold, masked, personal_data, replace_spans, words_of,
+)
+from .errors import AtelierError, InputError
 
 if TYPE_CHECKING:  # pragma: no cover
     from .corpus import Corpus
 
+__all__ = [
+    "EMAIL_MASK", "PHONE_MASK", "KIND_TITLE", "KIND_PASSAGE", "KIND_NAME", "KIND_CONTACT", "KIND_EMAIL",
+    "KIND_PHONE", "mask_personal_data", "pseudonymise", "published_text", "safe_quotation", "interviewee_names",
+    "read_persons", "protected_names", "forbidden_content", "forbidden_strings", "visible_text",
+    "search_index_text", "scan_text", "scan_build", "check_build", "pdf_files",
+]
+
 EMAIL_MASK = "[courriel masqué]"
 PHONE_MASK = "[téléphone masqué]"
-
-#: Kinds of findings, as shown to users.
-KIND_TITLE = "titre privé"
-KIND_PASSAGE = "passage privé"
-KIND_NAME = "nom réel"
+#: Replacement of a person of ``persons.csv`` declared without a pseudonym.
+NAME_MASK = "[nom masqué]"
+#: Former kind for both contacts, kept for callers that group findings by it.
 KIND_CONTACT = "courriel ou téléphone"
-KIND_EMAIL = "courriel"
-KIND_PHONE = "téléphone"
 
 #: Speaker labels starting with one of these (accents and case ignored) are interviewers.
 INTERVIEWER_PREFIXES = (
@@ -52,35 +66,23 @@ GENERIC_LABELS = (
 #: Name particles never used alone as a name.
 _PARTICLES = {"de", "du", "des", "la", "le", "les", "d", "l", "van", "von", "der", "da", "di", "mme", "m", "mr", "dr"}
 
-#: Sentences of private documents longer than this are candidate passages.
-PASSAGE_MIN_CHARS = 60
-#: At most this many passages per private document, spread through the text.
-PASSAGES_PER_DOCUMENT = 12
-#: Private titles shorter than this (after normalisation) are too generic to be searched.
+#: Private titles shorter than this (after normalisation), or of a single word, are too generic
+#: to be searched: they would be found in any page.
 TITLE_MIN_CHARS = 8
+#: At most this many lines of findings in the error message; the rest are counted.
+MAX_REPORTED_FINDINGS = 200
 
 # --- masking ---------------------------------------------------------------------------
 
-EMAIL_RE = re.compile(
-    r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}(?![\w-])"
-)
-_SEP = r"[ .\-\u00a0\u202f]?"
-_PAIRS = rf"(?:{_SEP}\d{{2}}){{4}}"
-PHONE_RE = re.compile(
-    r"(?<![\w+])(?:"
-    # international: +33 or 0033, optional (0), then one digit 1-9 and four pairs
-    rf"(?:\+|00)33{_SEP}(?:\(0\){_SEP})?[1-9]{_PAIRS}"
-    r"|"
-    # national: 0 then one digit 1-9 and four pairs
-    rf"0[1-9]{_PAIRS}"
-    r")(?![\w])"
-)
-
 
 def mask_personal_data(text: str) -> str:
-    """Mask e-mail addresses and French phone numbers; years, postcodes, amounts and dates stay."""
-    text = EMAIL_RE.sub(EMAIL_MASK, text)
-    return PHONE_RE.sub(PHONE_MASK, text)
+    """Mask e-mail addresses and phone numbers (:mod:`analysis.detectors`); years, postcodes,
+    amounts, dates and identifiers stay. Nothing outside the detected spans changes."""
+    return replace_spans(text, personal_data(text), _contact_mask)
+
+
+def _contact_mask(detection: Detection) -> str:
+    return EMAIL_MASK if detection.kind == KIND_EMAIL else PHONE_MASK
 
 
 # --- names -------------------------------------------------------------------------------
@@ -150,48 +152,140 @@ def interviewee_names(documents: pd.DataFrame) -> dict[str, str]:
     return names
 
 
-def _names_pattern(names) -> re.Pattern | None:
-    keys = sorted({n for n in names if n.strip()}, key=len, reverse=True)
-    if not keys:
-        return None
-    alternatives = "|".join(r"\s+".join(map(re.escape, k.split())) for k in keys)
-    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
+# --- persons.csv ---------------------------------------------------------------------------
+
+#: The columns of ``corpus/persons.csv``, with the French headers also accepted.
+PERSONS_COLUMNS = {"name": "nom", "variants": "variantes", "pseudonym": "pseudonyme", "why": "raison"}
 
 
-def pseudonymise(text: str, names: dict[str, str]) -> str:
-    """Replace every real name (case-insensitive, whole words) by its pseudonym."""
-    pattern = _names_pattern(names)
-    if pattern is None:
+def read_persons(path: Path | str) -> pd.DataFrame:
+    """The persons who must never be named, from ``persons.csv`` (UTF-8).
+
+    Columns ``name`` (required), ``variants`` (other spellings, separated by ``;``),
+    ``pseudonym`` (empty: :data:`NAME_MASK`) and ``why`` (for the researchers, never published);
+    the French headers ``nom``, ``variantes``, ``pseudonyme``, ``raison`` work too. A malformed
+    file raises :class:`~analysis.errors.InputError` naming the file and the line. Returns one
+    row per person with a ``line`` column; an absent file gives an empty table.
+    """
+    path = Path(path)
+    columns = [*PERSONS_COLUMNS, "line"]
+    try:  # opened even when absent, so that the book notices a persons.csv that appears later
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+    except FileNotFoundError:
+        return pd.DataFrame(columns=columns)
+    except UnicodeDecodeError as error:
+        raise InputError(path, "le fichier n’est pas en UTF-8", f"octet {error.start}") from None
+    reader = csv.reader(lines, strict=True)
+    try:
+        header = next(reader, None)
+    except csv.Error as error:
+        raise InputError(path, f"en-tête illisible ({error})", "ligne 1") from None
+    if not header or not any(cell.strip() for cell in header):
+        raise InputError(path, "en-tête manquant : attendu « name,variants,pseudonym,why »", "ligne 1")
+    aliases = {alias: column for column, alias in PERSONS_COLUMNS.items()} | {c: c for c in PERSONS_COLUMNS}
+    names = [aliases.get(cell.strip().lower()) for cell in header]
+    unknown = [cell for cell, name in zip(header, names) if name is None]
+    if unknown:
+        raise InputError(path, f"colonne(s) inconnue(s) : {', '.join(unknown)} (colonnes possibles : "
+                         f"{', '.join(PERSONS_COLUMNS)})", "ligne 1")
+    if "name" not in names:
+        raise InputError(path, "colonne « name » manquante (le nom de la personne à protéger)", "ligne 1")
+    rows, declared = [], {}
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as error:
+            raise InputError(path, f"ligne CSV mal formée ({error})", f"ligne {reader.line_num}") from None
+        number = reader.line_num
+        if not any(cell.strip() for cell in cells):
+            continue
+        if len(cells) != len(header):
+            raise InputError(path, f"{len(cells)} champ(s) au lieu de {len(header)} (vérifier les virgules "
+                             "et les guillemets)", f"ligne {number}")
+        row = {column: "" for column in PERSONS_COLUMNS} | {name: cell.strip() for name, cell in zip(names, cells)}
+        if sum(c.isalpha() for c in row["name"]) < 2:
+            raise InputError(path, "nom vide ou trop court dans la colonne « name »", f"ligne {number}")
+        for spelling in [row["name"], *(v.strip() for v in row["variants"].split(";") if v.strip())]:
+            key = " ".join(words_of(spelling))
+            previous = declared.get(key)
+            if previous is not None and previous[1] != row["pseudonym"]:
+                raise InputError(path, f"« {spelling} » est déjà déclaré ligne {previous[0]} avec un autre "
+                                 "pseudonyme", f"ligne {number}")
+            declared[key] = (number, row["pseudonym"])
+        rows.append({**row, "line": number})
+    return pd.DataFrame(rows, columns=columns)
+
+
+def persons_names(persons: pd.DataFrame) -> dict[str, str]:
+    """Real name → pseudonym for the persons of ``persons.csv``: the name, each variant, and the
+    surname of names of several words."""
+    names: dict[str, str] = {}
+    for row in persons.itertuples(index=False):
+        pseudonym = row.pseudonym or NAME_MASK
+        spellings = [row.name, *(v.strip() for v in str(row.variants).split(";") if v.strip())]
+        for spelling in spellings:
+            for part in _name_parts(spelling):
+                if part.casefold() != pseudonym.casefold():
+                    names.setdefault(part, pseudonym)
+    return names
+
+
+def protected_names(corpus: "Corpus", documents: pd.DataFrame | None = None) -> dict[str, str]:
+    """Real name → pseudonym of everyone the book must not name: the interviewees of the corpus
+    (:func:`interviewee_names`, replaced versions included) and the persons of
+    ``corpus/persons.csv`` (:func:`read_persons`). An interviewee keeps the pseudonym of their
+    document when they are also in ``persons.csv``."""
+    if documents is None:
+        documents = corpus.documents(include_replaced=True)
+    names = interviewee_names(documents)
+    for name, pseudonym in persons_names(read_persons(corpus.persons_csv)).items():
+        names.setdefault(name, pseudonym)
+    return names
+
+
+@lru_cache(maxsize=32)
+def _matcher(items: tuple[tuple[str, str], ...]) -> NameMatcher:
+    return NameMatcher(dict(items))
+
+
+def _name_matcher(names: Mapping[str, str] | NameMatcher) -> NameMatcher:
+    # Quotations call this once per paragraph with the same mapping: build the matcher once.
+    return names if isinstance(names, NameMatcher) else _matcher(tuple(sorted(names.items())))
+
+
+def pseudonymise(text: str, names: Mapping[str, str] | NameMatcher) -> str:
+    """Replace every protected name (:class:`~analysis.detectors.NameMatcher`: case, accents,
+    civilities, initials, invisible characters ignored) by its pseudonym."""
+    matcher = _name_matcher(names)
+    if not matcher:
         return text
-    lookup = {" ".join(k.split()).casefold(): v for k, v in names.items()}
-    return pattern.sub(lambda m: lookup.get(" ".join(m.group(0).split()).casefold(), m.group(0)), text)
+    return replace_spans(text, matcher.find(text), lambda d: matcher.names[d.key])
 
 
-def safe_quotation(text: str, names: dict[str, str]) -> str:
+def published_text(text: str, names: Mapping[str, str] | NameMatcher) -> str:
+    """``text`` as the book may show it, not yet escaped: contacts masked, protected names
+    pseudonymised, in one pass of the detectors (for values a renderer escapes itself)."""
+    matcher = _name_matcher(names)
+    detections = personal_data(text, matcher if matcher else None)
+    return replace_spans(text, detections, lambda d: matcher.names[d.key] if d.kind == KIND_NAME else _contact_mask(d))
+
+
+def safe_quotation(text: str, names: Mapping[str, str] | NameMatcher) -> str:
     """A quotation ready for the book: masked, pseudonymised, then HTML-escaped."""
-    return html.escape(pseudonymise(mask_personal_data(text), names))
+    return html.escape(published_text(text, names))
 
 
 # --- what must never be published -------------------------------------------------------
 
-_QUOTES = str.maketrans({
-    "’": "'", "‘": "'", "ʼ": "'", "´": "'", "`": "'",
-    "“": '"', "”": '"', "«": '"', "»": '"', "„": '"',
-    "–": "-", "—": "-", "‑": "-", "\u00a0": " ", "\u202f": " ", "\u2009": " ",
-})
 _TURN_PREFIX = re.compile(r"^\s*(?:\[[\d:.,]+\]\s*)?(?:[A-ZÀ-ÖØ-Þ][\w.’'\- ]{0,40}?\s?:\s+)?")
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n+")
 
 
 def normalise(text: str) -> str:
-    """Text as compared by the scan: NFKC, straight quotes and dashes, single spaces, casefolded."""
-    text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
-    return " ".join(text.split()).casefold()
-
-
-def _squeeze(text: str) -> str:
-    """Normalised text without any whitespace: robust to line breaks and inline markup."""
-    return re.sub(r"\s+", "", normalise(text))
+    """Text as compared by the scan: NFKC, invisible characters removed, single spaces, casefolded."""
+    return " ".join(_visible_characters(text).split()).casefold()
 
 
 def _sentences(text: str) -> list[str]:
@@ -202,75 +296,240 @@ def _sentences(text: str) -> list[str]:
     return sentences
 
 
-def _spread(items: list[str], count: int) -> list[str]:
-    if len(items) <= count:
-        return items
-    step = len(items) / count
-    return [items[int(i * step)] for i in range(count)]
+@dataclass
+class ForbiddenContent:
+    """What the scan looks for: titles and passages of non-publishable documents, protected names."""
+
+    titles: TitleIndex
+    passages: PassageIndex
+    names: NameMatcher
+    #: Where each document is described, for findings: « documents.csv, ligne 9 ». Not its
+    #: ``doc_id``, which is made from the title and would print the secret in a CI log.
+    places: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_strings(cls, forbidden: Mapping[str, Iterable[str]]) -> "ForbiddenContent":
+        """From lists by kind, as :func:`forbidden_strings` returns them (each passage on its own)."""
+        # No document to name here: the key stays empty, never the secret itself.
+        return cls(
+            TitleIndex(("", title) for title in forbidden.get(KIND_TITLE, [])),
+            PassageIndex(("", passage) for passage in forbidden.get(KIND_PASSAGE, [])),
+            NameMatcher(list(forbidden.get(KIND_NAME, []))),
+        )
+
+
+def _non_publishable(corpus: "Corpus") -> tuple[pd.DataFrame, pd.DataFrame]:
+    from .corpus import publishable
+
+    documents = corpus.documents(include_replaced=True)
+    if documents.empty:
+        return documents, documents
+    allowed = publishable(documents)
+    return documents[allowed], documents[~allowed]
+
+
+def _private_titles(public: pd.DataFrame, private: pd.DataFrame) -> list[tuple[str, str]]:
+    public_titles = {tuple(words_of(str(t))) for t in public["title"]}
+    titles, seen = [], set()
+    for row in private.itertuples(index=False):
+        title = " ".join(str(row.title).split())
+        words = tuple(words_of(title))
+        if len(normalise(title)) < TITLE_MIN_CHARS or len(words) < 2 or words in public_titles or words in seen:
+            continue
+        seen.add(words)
+        titles.append((row.doc_id, title))
+    return titles
+
+
+#: Fields of the codebook that researchers write for the book (its annex publishes them); the
+#: ``example`` field is left out: it quotes the corpus, and must not quote a private document.
+CODEBOOK_PROSE_FIELDS = ("label", "definition", "include", "exclude")
+
+
+def _codebook_prose(corpus: "Corpus") -> list[str]:
+    """The researchers' own words in the codebook: published by design, and often phrased after
+    the documents they describe (« répercussions sur la santé mentale et la cohésion sociale »)."""
+    if not corpus.codebook_path.exists():
+        return []
+    from .codebook import load_codebook
+
+    codebook = load_codebook(corpus.codebook_path)
+    return ["\n\n".join(codebook[field]) for field in CODEBOOK_PROSE_FIELDS if field in codebook.columns]
+
+
+def forbidden_content(corpus: "Corpus", allow_private: bool = False, allow_names: bool = False) -> ForbiddenContent:
+    """Everything :func:`scan_build` looks for in ``corpus``'s book.
+
+    * titles of the documents that are not publishable (replaced versions included), except
+      titles shared with a publishable document and titles too short to be distinctive;
+    * every passage of those documents: their shingles (runs of
+      :data:`~analysis.detectors.SHINGLE_WORDS` words), minus those that also occur in a
+      publishable document (site boilerplate, shared quotations) or in the researchers' own
+      prose of the codebook (:data:`CODEBOOK_PROSE_FIELDS`);
+    * the names of :func:`protected_names`.
+    """
+    public, private = _non_publishable(corpus)
+    names = NameMatcher({}) if allow_names else NameMatcher(protected_names(corpus))
+    if allow_private or private.empty:
+        return ForbiddenContent(TitleIndex([]), PassageIndex([]), names)
+    texts = corpus.texts([*private["doc_id"], *public["doc_id"]])
+    # Rows of documents.csv are numbered from 2, after the header line.
+    places = {doc_id: f"{corpus.documents_csv.name}, ligne {row + 2}" for row, doc_id in private["doc_id"].items()}
+    return ForbiddenContent(
+        TitleIndex(_private_titles(public, private)),
+        PassageIndex(((d, texts[d]) for d in private["doc_id"]),
+                     [texts[d] for d in public["doc_id"]] + _codebook_prose(corpus)),
+        names, places,
+    )
 
 
 def forbidden_strings(corpus: "Corpus", allow_private: bool = False, allow_names: bool = False) -> dict[str, list[str]]:
-    """What must never appear in the built book, by kind.
+    """What must never appear in the built book, by kind, as readable lists.
 
-    * ``titre privé``: titles of private documents (replaced versions included), except
-      titles shared with a public document and titles too short to be distinctive;
-    * ``passage privé``: for each private document, up to :data:`PASSAGES_PER_DOCUMENT`
-      sentences longer than :data:`PASSAGE_MIN_CHARS` characters, spread through the text,
-      leaving out sentences that also occur in a public document (site boilerplate);
-    * ``nom réel``: interviewees' real names (:func:`interviewee_names`);
-    * ``courriel ou téléphone``: always empty, these are found by regular expressions.
+    * ``titre privé``: the titles of :func:`forbidden_content`;
+    * ``passage privé``: every sentence of the non-publishable documents that holds a passage
+      the scan looks for (at least :data:`~analysis.detectors.SHINGLE_WORDS` words, not all of
+      them shared with a publishable document), without the speaker label of a turn;
+    * ``nom réel``: the protected names (:func:`protected_names`);
+    * ``courriel ou téléphone``: always empty, these are found by the detectors.
     """
-    documents = corpus.documents(include_replaced=True)
+    content = forbidden_content(corpus, allow_private=allow_private, allow_names=allow_names)
     result: dict[str, list[str]] = {KIND_TITLE: [], KIND_PASSAGE: [], KIND_NAME: [], KIND_CONTACT: []}
-    if not allow_private and not documents.empty:
-        private = documents["private"].eq("true")
-        public_titles = {normalise(t) for t in documents.loc[~private, "title"]}
-        public_text = "\n".join(_squeeze(corpus.text(d)) for d in documents.loc[~private, "doc_id"])
-        titles, passages = [], []
-        for row in documents[private].itertuples():
-            title = " ".join(str(row.title).split())
-            if len(normalise(title)) >= TITLE_MIN_CHARS and normalise(title) not in public_titles:
-                if title not in titles:
-                    titles.append(title)
-            candidates = [
-                s for s in _sentences(corpus.text(row.doc_id))
-                if len(s) > PASSAGE_MIN_CHARS and _squeeze(s) not in public_text
-            ]
-            passages.extend(p for p in _spread(candidates, PASSAGES_PER_DOCUMENT) if p not in passages)
-        result[KIND_TITLE] = titles
+    if not allow_private:
+        public, private = _non_publishable(corpus)
+        result[KIND_TITLE] = [title for _, title in _private_titles(public, private)] if not private.empty else []
+        passages: list[str] = []
+        for doc_id, text in corpus.texts(list(private.get("doc_id", []))).items():
+            for sentence in _sentences(text):
+                if sentence not in passages and content.passages.find(sentence):
+                    passages.append(sentence)
         result[KIND_PASSAGE] = passages
     if not allow_names:
-        result[KIND_NAME] = sorted(interviewee_names(documents))
+        result[KIND_NAME] = sorted(content.names.names)
     return result
 
 
-# --- scanning the built book ------------------------------------------------------------
+# --- what a reader gets from the built book -----------------------------------------------
 
-_HIDDEN_TAGS = ("script", "style", "noscript", "template", "svg", "math")
+#: Elements whose content a reader never sees.
+_HIDDEN_TAGS = {"script", "style", "template"}
+#: Elements that start a new line; inline ones are glued to their neighbours, as browsers do.
+_BLOCK_TAGS = {
+    "address", "article", "aside", "blockquote", "body", "caption", "center", "dd", "details", "dialog",
+    "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5",
+    "h6", "head", "header", "hgroup", "hr", "html", "legend", "li", "main", "menu", "nav", "noscript", "ol",
+    "optgroup", "option", "p", "pre", "section", "summary", "table", "tbody", "td", "tfoot", "th", "thead",
+    "title", "tr", "ul", "button", "select", "textarea", "label", "output",
+    # SVG: each text element, title and description is a separate run of text
+    "text", "desc", "svg", "g", "foreignobject",
+}
+#: Attributes shown to readers (tooltips, image descriptions, screen readers, placeholders).
+_SHOWN_ATTRIBUTES = ("alt", "title", "aria-label", "aria-description", "aria-placeholder", "placeholder",
+                     "label", "summary", "data-title", "data-tooltip")
+#: ``<meta>`` whose ``content`` link previews and search engines show.
+_SHOWN_META = re.compile(r"^(?:description|keywords|author|og:.*|twitter:.*|dc\..*)$", re.IGNORECASE)
+_LINE_END_HYPHEN = re.compile(r"([^\W\d_])-[ \t]*\n[ \t]*([^\W\d_])")
+_SPACES = re.compile(r"\s+")
+_HORIZONTAL_SPACES = re.compile(r"[^\S\n]+")
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+
+
+def _visible_characters(text: str) -> str:
+    """NFKC, without the invisible characters (soft hyphens, zero-width spaces, direction marks)."""
+    text = unicodedata.normalize("NFKC", text)
+    return "".join(c for c in text if unicodedata.category(c) != "Cf") if not text.isascii() else text
+
+
+def _dehyphenate(text: str) -> str:
+    """Words hyphenated at a line end (TeX, hand-wrapped sources) joined again."""
+    return _LINE_END_HYPHEN.sub(r"\1\2", text)
+
+
+def _tidy(text: str) -> str:
+    """One line per line of text, spaces collapsed, no empty line."""
+    lines = (" ".join(line.split()) for line in _visible_characters(text).split("\n"))
+    return "\n".join(line for line in lines if line)
 
 
 def visible_text(markup: str) -> str:
-    """The text a reader sees in an HTML page (scripts, styles and the search index left out)."""
-    from bs4 import BeautifulSoup
+    """Every text a reader gets from an HTML page or an SVG image, one block per line.
 
-    soup = BeautifulSoup(markup, "html.parser")
-    for tag in soup(list(_HIDDEN_TAGS)):
-        tag.decompose()
-    shown = [soup.get_text(" ")]
-    # Tooltips and image descriptions are shown too.
-    for tag in soup.find_all(attrs={"alt": True}):
-        shown.append(str(tag["alt"]))
-    for tag in soup.find_all(attrs={"title": True}):
-        shown.append(str(tag["title"]))
-    return "\n".join(shown)
+    The text of every element except scripts, styles and templates (JSON data in a script is
+    kept: it is a download away), the attributes that are shown (``alt``, ``title``,
+    ``aria-label``…), the ``content`` of descriptive ``<meta>``, ``mailto:`` and ``tel:`` links,
+    and SVG text and titles. Inline elements are glued together without a separator
+    (« Hé<b>lène</b> » reads « Hélène »); block elements, table cells and SVG text elements
+    start a new line; ``<br>`` reads as a space within its block. Then NFKC, invisible
+    characters removed, words hyphenated at line ends joined, spaces collapsed.
+    """
+    import lxml.html
+    from lxml import etree
+
+    markup = _XML_DECLARATION.sub("", markup)
+    if not markup.strip():
+        return ""
+    try:
+        root = lxml.html.document_fromstring(markup)
+    except (etree.ParserError, ValueError):
+        return _tidy(markup)
+    parts: list[str] = []
+    _walk(root, parts, preformatted=False)
+    return _tidy("".join(parts))
+
+
+def _flow(text: str, preformatted: bool) -> str:
+    text = _dehyphenate(text)
+    return _HORIZONTAL_SPACES.sub(" ", text) if preformatted else _SPACES.sub(" ", text)
+
+
+def _walk(element, parts: list[str], preformatted: bool) -> None:
+    tag = element.tag
+    if not isinstance(tag, str):  # comments and processing instructions: only their tail shows
+        if element.tail:
+            parts.append(_flow(element.tail, preformatted))
+        return
+    tag = tag.rsplit("}", 1)[-1].lower()
+    for name in _SHOWN_ATTRIBUTES:
+        value = element.get(name)
+        if value and value.strip():
+            parts.append(f"\n{value}\n")
+    href = element.get("href") or ""
+    if href.lower().startswith(("mailto:", "tel:")):
+        parts.append(f"\n{href.split(':', 1)[1]}\n")
+    if tag == "meta" and _SHOWN_META.match(element.get("name") or element.get("property") or ""):
+        parts.append(f"\n{element.get('content') or ''}\n")
+    data_script = tag == "script" and "json" in (element.get("type") or "").lower()
+    if data_script:
+        parts.append(f"\n{element.text or ''}\n")
+    elif tag not in _HIDDEN_TAGS:
+        block = tag in _BLOCK_TAGS
+        inner_pre = preformatted or tag in ("pre", "textarea")
+        if block:
+            parts.append("\n")
+        elif tag == "br" or (tag == "tspan" and any(a in element.attrib for a in ("x", "y", "dx", "dy"))):
+            parts.append(" ")  # a line break within a block, or an SVG run placed apart
+        if element.text:
+            parts.append(_flow(element.text, inner_pre))
+        for child in element:
+            _walk(child, parts, inner_pre)
+        if block:
+            parts.append("\n")
+    if element.tail:
+        parts.append(_flow(element.tail, preformatted))
+
+
+def _search_index(data: str):
+    start, end = data.find("{"), data.rfind("}")
+    try:
+        return json.loads(data[start:end + 1])
+    except ValueError:
+        return None
 
 
 def search_index_text(data: str) -> str:
     """Every string (keys included) of Sphinx's ``searchindex.js``, one per line."""
-    start, end = data.find("{"), data.rfind("}")
-    try:
-        index = json.loads(data[start:end + 1])
-    except ValueError:
+    index = _search_index(data)
+    if index is None:
         return data
     strings: list[str] = []
 
@@ -286,21 +545,13 @@ def search_index_text(data: str) -> str:
                 walk(item)
 
     walk(index)
-    return "\n".join(strings)
+    return "\n".join(" ".join(s.split()) for s in strings)
 
 
 def _pdf_pages(pdf_path: Path) -> list[str]:
     from pypdf import PdfReader
 
     return [page.extract_text() or "" for page in PdfReader(str(pdf_path)).pages]
-
-
-_LINE_HYPHEN = re.compile(r"(\w)-\n(\w)")
-
-
-def _dehyphenate(text: str) -> str:
-    """The text of a PDF page with words that TeX hyphenated at a line end joined again."""
-    return _LINE_HYPHEN.sub(r"\1\2", text)
 
 
 def pdf_files(path: Path | str) -> list[Path]:
@@ -317,36 +568,88 @@ def pdf_files(path: Path | str) -> list[Path]:
     return [path]
 
 
-def _excerpt(text: str, start: int, end: int, width: int = 40) -> str:
-    before = text[max(0, start - width):start]
-    after = text[end:end + width]
-    return " ".join(f"…{before}{text[start:end]}{after}…".split())
+# --- scanning ----------------------------------------------------------------------------------
 
 
-def _short(value: str, width: int = 80) -> str:
-    return value if len(value) <= width else value[:width - 1] + "…"
+def _as_content(forbidden: ForbiddenContent | Mapping[str, Iterable[str]]) -> ForbiddenContent:
+    return forbidden if isinstance(forbidden, ForbiddenContent) else ForbiddenContent.from_strings(forbidden)
 
 
-def scan_text(text: str, forbidden: dict[str, list[str]], where: str) -> list[dict[str, str]]:
-    """Findings in one text: forbidden titles, passages and names, e-mail addresses, phones."""
+def _excerpt(detection: Detection, text: str, places: Mapping[str, str]) -> str:
+    shown = masked(text[detection.start:detection.end], detection.kind)
+    if detection.kind in (KIND_TITLE, KIND_PASSAGE) and detection.key in places:
+        return f"« {shown} » ({places[detection.key]})"
+    return f"« {shown} »"
+
+
+def scan_text(text: str, forbidden: ForbiddenContent | Mapping[str, Iterable[str]], where: str) -> list[dict[str, str]]:
+    """Findings in one text a reader gets: titles and passages of non-publishable documents,
+    protected names, e-mail addresses, phone numbers; excerpts masked.
+
+    Contacts are looked for line by line (a search index lists its terms one a line, and « 01 »,
+    « 02 »… joined would read as a phone number). The text is read as it is and, when words are
+    hyphenated at line ends, with those words joined again.
+    """
+    content = _as_content(forbidden)
     findings: list[dict[str, str]] = []
-    flat = normalise(text)
-    squeezed = re.sub(r"\s+", "", flat)
-    for kind in (KIND_TITLE, KIND_PASSAGE):
-        for value in forbidden.get(kind, []):
-            if _squeeze(value) and _squeeze(value) in squeezed:
-                findings.append({"file": where, "kind": kind, "excerpt": _short(value)})
-    pattern = _names_pattern(forbidden.get(KIND_NAME, []))
-    if pattern is not None:
-        for match in pattern.finditer(flat):
-            findings.append({"file": where, "kind": KIND_NAME, "excerpt": _excerpt(flat, *match.span())})
-    # Line by line: the search index lists its terms one per line, and "01", "02"… joined
-    # into one line would read as a phone number.
-    for line in unicodedata.normalize("NFKC", text).splitlines():
-        plain = " ".join(line.split())
-        for kind, regex in ((KIND_EMAIL, EMAIL_RE), (KIND_PHONE, PHONE_RE)):
-            for match in regex.finditer(plain):
-                findings.append({"file": where, "kind": kind, "excerpt": _excerpt(plain, *match.span())})
+    seen: set[tuple[str, str]] = set()
+    tidy = _tidy(text)
+    variants = [tidy]
+    joined = _tidy(_dehyphenate(_visible_characters(text)))
+    if joined != tidy:
+        variants.append(joined)
+    for number, variant in enumerate(variants):
+        folded = fold(variant)
+        detections = find_emails(folded) + find_phones(folded) + content.names.find(folded)
+        detections += content.titles.find(folded) + content.passages.find(folded)
+        found_here = []
+        for detection in sorted(detections, key=lambda d: d.start):
+            finding = {"file": where, "kind": detection.kind, "excerpt": _excerpt(detection, variant, content.places)}
+            if number and (finding["kind"], finding["excerpt"]) in seen:
+                continue  # already found in the text as it is
+            found_here.append(finding)
+        seen.update((f["kind"], f["excerpt"]) for f in found_here)
+        findings.extend(found_here)
+    return findings
+
+
+#: Files of the HTML book whose raw text a reader can download.
+_RAW_TEXT_FOLDERS = ("_sources/", "_downloads/")
+
+
+def _readable_files(root: Path) -> Iterable[tuple[Path, str, str]]:
+    """``(path, relative path, how to read it)`` for every file of the book a reader can get."""
+    for path in sorted(root.rglob("*")):
+        if not path.is_file():
+            continue
+        relative = path.relative_to(root).as_posix()
+        suffix = path.suffix.lower()
+        if relative.startswith(_RAW_TEXT_FOLDERS):
+            yield path, relative, "raw"
+        elif relative.startswith("_static/"):
+            continue  # the theme's own files: scripts, fonts, icons and their licences
+        elif suffix in (".html", ".htm", ".xhtml", ".svg"):
+            yield path, relative, "markup"
+        elif path.name == "searchindex.js":
+            yield path, relative, "index"
+        elif suffix in (".ipynb", ".md", ".txt", ".csv", ".json"):
+            yield path, relative, "raw"
+
+
+def _scan_html(root: Path, content: ForbiddenContent) -> list[dict[str, str]]:
+    findings: list[dict[str, str]] = []
+    for path, relative, how in _readable_files(root):
+        data = path.read_bytes()
+        if b"\0" in data[:4096]:
+            continue  # not text
+        text = data.decode("utf-8", errors="replace")
+        if how == "markup":
+            findings.extend(scan_text(visible_text(text), content, relative))
+        elif how == "index":
+            # Its terms are stems of the pages' words, which are scanned whole; its titles are not.
+            findings.extend(scan_text(search_index_text(text), content, relative))
+        else:
+            findings.extend(scan_text(text, content, relative))
     return findings
 
 
@@ -356,45 +659,35 @@ def scan_build(
 ) -> pd.DataFrame:
     """Scan the built book for what must not be published; one row per finding.
 
-    Looks at the visible text of every ``.html`` file under ``html_dir``, at the strings of
-    ``searchindex.js``, at the page sources under ``_sources/`` and, when given, at the
-    text of the PDF (a file, or a folder whose ``.pdf`` files are all read: the LaTeX build
-    folder). PDF pages are read as extracted and with the words hyphenated at line ends joined
-    again. ``html_dir`` may be ``None`` to scan the PDF only. Columns: ``file`` (relative to
-    ``html_dir``; ``name.pdf (page n)``), ``kind`` and ``excerpt``.
+    Looks at every text a reader can get under ``html_dir`` (:func:`visible_text` of the
+    ``.html`` and ``.svg`` files, the strings of ``searchindex.js`` (section titles, terms), the
+    files under ``_sources/`` and ``_downloads/``) and, when given, at the text of the PDF (a
+    file, or a folder whose ``.pdf`` files are all read: the LaTeX build folder). ``html_dir``
+    may be ``None`` to scan the PDF only. Columns: ``file`` (relative to ``html_dir``;
+    ``name.pdf (page n)``), ``kind`` and ``excerpt`` (masked).
     """
-    forbidden = forbidden_strings(corpus, allow_private=allow_private, allow_names=allow_names)
+    content = forbidden_content(corpus, allow_private=allow_private, allow_names=allow_names)
     findings: list[dict[str, str]] = []
     if html_dir is not None:
-        findings.extend(_scan_html(Path(html_dir), forbidden))
+        findings.extend(_scan_html(Path(html_dir), content))
     if pdf_path is not None:
         for pdf in pdf_files(pdf_path):
             for number, page in enumerate(_pdf_pages(pdf), start=1):
-                where = f"{pdf.name} (page {number})"
-                page_findings = scan_text(page, forbidden, where)
-                joined = _dehyphenate(page)
-                if joined != page:
-                    page_findings.extend(f for f in scan_text(joined, forbidden, where) if f not in page_findings)
-                findings.extend(page_findings)
+                findings.extend(scan_text(page, content, f"{pdf.name} (page {number})"))
     return pd.DataFrame(findings, columns=["file", "kind", "excerpt"])
 
 
-def _scan_html(root: Path, forbidden: dict[str, list[str]]) -> list[dict[str, str]]:
-    findings: list[dict[str, str]] = []
-    for path in sorted(root.rglob("*")):
-        if not path.is_file():
-            continue
-        relative = path.relative_to(root).as_posix()
-        if path.suffix.lower() in (".html", ".htm"):
-            text = visible_text(path.read_text(encoding="utf-8", errors="replace"))
-        elif path.name == "searchindex.js":
-            text = search_index_text(path.read_text(encoding="utf-8", errors="replace"))
-        elif relative.startswith("_sources/"):
-            text = path.read_text(encoding="utf-8", errors="replace")
-        else:
-            continue
-        findings.extend(scan_text(text, forbidden, relative))
-    return findings
+def findings_report(findings: pd.DataFrame) -> str:
+    """One French line per distinct finding: page, kind of data, masked excerpt, occurrences."""
+    counts = findings.groupby(["file", "kind", "excerpt"], sort=False).size()
+    lines = []
+    for (file, kind, excerpt), count in counts.items():
+        times = f" ({count} occurrences)" if count > 1 else ""
+        lines.append(f"  - {file} : {kind} {excerpt}{times}")
+    if len(lines) > MAX_REPORTED_FINDINGS:
+        rest = len(lines) - MAX_REPORTED_FINDINGS
+        lines = lines[:MAX_REPORTED_FINDINGS] + [f"  … et {rest} autre(s) élément(s)"]
+    return "\n".join(lines)
 
 
 def check_build(
@@ -405,11 +698,10 @@ def check_build(
     findings = scan_build(html_dir, corpus, pdf_path, allow_private=allow_private, allow_names=allow_names)
     if findings.empty:
         return findings
-    counts = findings.groupby(["file", "kind"], sort=True).size()
-    lines = [f"  - {file} : {kind} ({count} occurrence(s))" for (file, kind), count in counts.items()]
     raise AtelierError(
         f"le livre publié contient {len(findings)} élément(s) qui ne doivent pas être publiés "
-        "(documents privés, noms réels, courriels ou téléphones) :\n" + "\n".join(lines)
-        + "\nCorriger les pages concernées (pseudonymes, masquage, documents publics seulement) "
+        "(documents privés ou non publiables, noms réels, courriels ou téléphones ; extraits masqués) :\n"
+        + findings_report(findings)
+        + "\nCorriger les pages concernées (pseudonymes, masquage, documents publiables seulement) "
         "puis reconstruire le livre."
     )

@@ -1,11 +1,11 @@
-"""Tables and figures for the book, with private documents left out by default."""
+"""Tables and figures for the book; documents that may not be published are left out by default."""
 
 from __future__ import annotations
 
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .book_render import Html, html, join, paragraph
+from .book_render import Html, figure_label, html, join, paragraph
 from .exercise import SCALES
 
 INVENTORY_LABELS = {
@@ -14,22 +14,29 @@ INVENTORY_LABELS = {
 }
 
 
-def public_inventory(inventory: pd.DataFrame) -> pd.DataFrame:
-    """The inventory of the documents that may be published, with French column names."""
-    public = inventory[~inventory["private"]]
+def public_inventory(inventory: pd.DataFrame, names: dict[str, str] | None = None) -> pd.DataFrame:
+    """The inventory of the documents that may be published (its ``publishable`` column, from
+    :meth:`~analysis.corpus.Corpus.inventory`), with French column names; titles and
+    organisations masked and pseudonymised with ``names`` (:func:`~analysis.privacy.protected_names`)."""
+    from .privacy import published_text
+
+    public = inventory[inventory["publishable"]]
     table = public[list(INVENTORY_LABELS)].sort_values(["year", "title"])
+    for column in ("title", "organisation"):
+        table[column] = [published_text(str(value), names or {}) for value in table[column]]
     return table.rename(columns=INVENTORY_LABELS).reset_index(drop=True)
 
 
 def corpus_summary(inventory: pd.DataFrame) -> Html:
-    """One French paragraph: how many documents, words, genres and years; private ones only counted."""
-    private = int(inventory["private"].sum())
+    """One French paragraph: how many documents, words, genres and years; the documents that may
+    not be published (private, or consent internal or withdrawn) only counted."""
+    private = int((~inventory["publishable"]).sum())
     years = sorted(y for y in inventory["year"] if y)
     span = f"de {years[0]} à {years[-1]}" if years else "sans date"
     words = f"{inventory['words'].sum():,}".replace(",", "\u202f")
     return paragraph(
         "Le corpus compte <strong>{documents} documents</strong> ({words} mots, {genres} genres), datés {span}. "
-        "{private} document(s) privé(s) sont comptés ici mais ne sont pas décrits dans ce livre.",
+        "{private} document(s) privé(s) ou non publiable(s) sont comptés ici mais ne sont pas décrits dans ce livre.",
         documents=len(inventory), words=words, genres=inventory["genre"].nunique(), span=span, private=private)
 
 
@@ -82,7 +89,7 @@ def influence_plane_figure(table: pd.DataFrame, power: int) -> Figure:
     for code, row in table.iterrows():
         colour = QUADRANT_COLOURS.get(row["quadrant"], "#333333")
         axes.scatter(row["dependence_norm"] * 100, row["influence_norm"] * 100, color=colour, s=40, zorder=3)
-        axes.annotate(code, (row["dependence_norm"] * 100, row["influence_norm"] * 100), xytext=(4, 3),
+        axes.annotate(figure_label(code), (row["dependence_norm"] * 100, row["influence_norm"] * 100), xytext=(4, 3),
                       textcoords="offset points", fontsize=9, color=colour, fontweight="bold")
     for quadrant, colour in QUADRANT_COLOURS.items():
         if quadrant in set(table["quadrant"]):

@@ -12,7 +12,7 @@ import pandas as pd
 
 from .anchoring import STATUS_OK, STATUS_REANCHORED, anchored_codings
 from .codebook import with_descendants
-from .corpus import Corpus
+from .corpus import Corpus, publishable
 
 PLACED = (STATUS_OK, STATUS_REANCHORED)
 
@@ -128,7 +128,7 @@ def kwic(corpus: Corpus, pattern: str, width: int = 60, regex: bool = False,
     compiled = re.compile(pattern if regex else re.escape(pattern), 0 if case_sensitive else re.IGNORECASE)
     documents = corpus.documents()
     if not include_private:
-        documents = documents[documents["private"] != "true"]
+        documents = documents[publishable(documents)]
     rows = []
     for doc_id in documents["doc_id"]:
         text = corpus.text(doc_id)

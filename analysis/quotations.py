@@ -19,7 +19,8 @@ import pandas as pd
 
 from .book_render import Html, html, join
 from .errors import AtelierError
-from .privacy import interviewee_names, safe_quotation
+from .corpus import publishable
+from .privacy import protected_names, safe_quotation
 from .segment import paragraph_spans
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -54,7 +55,8 @@ def passage_href(doc_id: str, start: int, text: str) -> str:
 class Quoter:
     """Turns ``(doc_id, start, end)`` into a quotation with provenance, for one corpus.
 
-    Interviewees' names come from the corpus metadata; private documents raise an
+    Protected names (:func:`~analysis.privacy.protected_names`) are pseudonymised; documents that
+    are not publishable (private, or consent internal or withdrawn) raise an
     :class:`~analysis.errors.AtelierError` unless ``allow_private`` (they have no page to
     link to in the book).
     """
@@ -63,12 +65,14 @@ class Quoter:
         self.corpus = corpus
         self.allow_private = allow_private
         documents = corpus.documents(include_replaced=True)
-        self.names = interviewee_names(documents)
+        self.names = protected_names(corpus, documents)
         self._documents = documents.set_index("doc_id")
+        self._publishable = publishable(documents).set_axis(documents["doc_id"])
         self._texts: dict[str, str] = {}
 
     def is_public(self, doc_id: str) -> bool:
-        return str(self._documents.at[doc_id, "private"]).lower() != "true"
+        """Whether the document may be quoted: :func:`~analysis.corpus.publishable`."""
+        return bool(self._publishable.get(doc_id, False))
 
     def text(self, doc_id: str) -> str:
         if doc_id not in self._texts:
@@ -82,7 +86,8 @@ class Quoter:
     def provenance(self, doc_id: str, start: int, end: int) -> Html:
         """« Title (doc_id), caractères start–end » as a link to the passage."""
         if not self.allow_private and not self.is_public(doc_id):
-            raise AtelierError(f"le document « {doc_id} » est privé : il ne peut pas être cité dans le livre")
+            raise AtelierError(f"le document « {doc_id} » est privé ou sans consentement de publication : "
+                               "il ne peut pas être cité dans le livre")
         return html('<a class="provenance" href="{}">{} (<code>{}</code>), caractères {}–{}</a>',
                     passage_href(doc_id, start, self.text(doc_id)),
                     self.shown(str(self._documents.at[doc_id, "title"])), doc_id, start, end)
@@ -105,7 +110,7 @@ def public_texts_html(corpus: "Corpus") -> Html:
     paragraph per corpus paragraph."""
     quoter = Quoter(corpus)
     documents = corpus.documents()
-    public = documents[documents["private"].str.lower() != "true"].sort_values(["year", "title"])
+    public = documents[publishable(documents)].sort_values(["year", "title"])
     contents = join(
         html('<tr><td><a href="#{}">{}</a></td><td>{}</td><td>{}</td><td>{}</td></tr>',
              document_anchor(row.doc_id), quoter.shown(str(row.title)), row.genre, row.year,

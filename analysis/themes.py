@@ -19,7 +19,7 @@ from scipy.stats import chi2_contingency
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
-from .corpus import Corpus
+from .corpus import Corpus, publishable
 from .queries import segment_presence
 from .reinert import characteristic_segments, class_profiles
 from .text_fr import FrenchVectorizer
@@ -97,7 +97,7 @@ def run_themes(corpus: Corpus, method: str = "reinert", k: int = 8, segment_size
     segments = corpus.units("segment", segment_size)
     documents = corpus.documents()
     if not include_private:
-        documents = documents[documents["private"] != "true"]
+        documents = documents[publishable(documents)]
     attributes = documents[["doc_id", "title", "genre", "year", "private"]]
     segments = segments.merge(attributes, on="doc_id", how="inner").reset_index(drop=True)
     vectorizer = vectorizer or FrenchVectorizer(min_df=min_df)

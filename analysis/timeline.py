@@ -221,17 +221,19 @@ def _dedup_key(sentence: str) -> str:
 def dated_events(corpus: "Corpus", include_private: bool = False) -> pd.DataFrame:
     """One row per sentence (or list item) of a document with an explicit date.
 
-    Private documents are left out unless ``include_private``. ``date`` is the first date of
-    the sentence, as precise as the text; ``text[start:end] == sentence`` in code points.
+    Documents that are not publishable (:func:`~analysis.corpus.publishable`: private, or
+    consent internal or withdrawn) are left out unless ``include_private``. ``date`` is the first
+    date of the sentence, as precise as the text; ``text[start:end] == sentence`` in code points.
     Sentences repeated word for word (within or across documents) are kept once, the first time.
     """
+    from .corpus import publishable
+
     documents = corpus.documents()
+    if not include_private:
+        documents = documents[publishable(documents)]
     rows = []
     seen: set[str] = set()
     for document in documents.itertuples(index=False):
-        private = str(getattr(document, "private", "false")).strip().lower() == "true"
-        if private and not include_private:
-            continue
         text = corpus.text(document.doc_id)
         for start, end in sentence_units(text):
             sentence = text[start:end]

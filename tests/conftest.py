@@ -17,15 +17,27 @@ SEED_CORPUS = REPO / "corpus"
 SEED_MANIFEST = SEED_CORPUS / "sources" / "seed-manifest.csv"
 
 
-def build_book(out: Path, corpus: Path = SEED_CORPUS, builder: str = "html") -> Path:
-    """Build the repository's book into ``out`` with warnings as errors; return the output folder."""
+def build_book(out: Path, corpus: Path = SEED_CORPUS, builder: str = "html", scenarios: Path | None = None) -> Path:
+    """Build the repository's book into ``out`` with warnings as errors; return the output folder.
+
+    ``corpus`` and ``scenarios`` (default: the repository's) are the data the book is built from.
+    """
+    env = {**os.environ, "ATELIER_CORPUS": str(corpus)}
+    if scenarios is not None:
+        env["ATELIER_SCENARIOS"] = str(scenarios)
     result = subprocess.run(
         [str(Path(sys.executable).parent / "jupyter-book"), "build", str(REPO), "--builder", builder,
          "--path-output", str(out), "--warningiserror"],
-        capture_output=True, text=True, timeout=900, cwd=REPO, env={**os.environ, "ATELIER_CORPUS": str(corpus)},
+        capture_output=True, text=True, timeout=900, cwd=REPO, env=env,
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-3000:]
     return out / "_build" / ("latex" if builder == "pdflatex" else builder)
+
+
+@pytest.fixture(scope="session")
+def seed_book(tmp_path_factory) -> Path:
+    """The book built once on the seed corpus, for every test that reads a clean build."""
+    return build_book(tmp_path_factory.mktemp("book"))
 
 
 def snapshot(root: Path) -> dict[str, str]:

@@ -24,7 +24,8 @@ from ..corpus import Corpus, sha256
 from ..errors import AtelierError, CorpusError, InputError
 from ..ingest import IngestOptions, ingest
 from ..metadata import (
-    CORE_COLUMNS, SETTABLE_COLUMNS, canonical_genre, canonical_level, parse_bool, parse_date, slugify,
+    CORE_COLUMNS, SETTABLE_COLUMNS, canonical_consent, canonical_genre, canonical_level, parse_bool,
+    parse_consent_date, parse_date, slugify,
 )
 from ..readers.base import decode_text
 from .archive import MAX_ENTRIES, MAX_TOTAL_MB, _Archive, _child, _children, _guid_of, _parse_xml, _read_archive
@@ -63,7 +64,8 @@ def _attr_key(name: str) -> str:
 def _document_attrs(variables: dict[str, str], name: str, warnings: list[str]) -> dict[str, str]:
     """Ingest attributes from a source's variables; values our vocabularies refuse are kept aside."""
     checks = {"genre": canonical_genre, "level": canonical_level, "date": lambda v: parse_date(v)[0],
-              "private": lambda v: "true" if parse_bool(v) else "false"}
+              "private": lambda v: "true" if parse_bool(v) else "false",
+              "consent": canonical_consent, "consent_date": parse_consent_date}
     attrs, year = {"title": name}, ""
     for variable, value in variables.items():
         key, value = _attr_key(variable), value.strip()
