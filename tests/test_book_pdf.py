@@ -69,7 +69,8 @@ def test_french_text_accents_and_typography(built_pdf, pdf_text):
     text = _flat("\n".join(pdf_text))
     for word in ("Économie", "collectivités", "à partir", "déroule", "leurs genres", "Table des matières",
                  "Chapitre", "Bibliographie", "recherche-action"):
-        assert word in text, word
+        # pypdf sometimes drops the spaces of a justified page: the accents are what is checked.
+        assert _spaceless(word) in _spaceless(text), word
     assert re.search(r"«\s?le 30\.11\.21\s?»", text), "guillemets français"
     assert "d’ESS" in text and "l’inventaire" in text, "apostrophe typographique"
     log = next(built_pdf.glob("*.log")).read_text(encoding="utf-8", errors="replace")

@@ -225,7 +225,10 @@ def test_four_blocks_are_recovered():
     # from the other group: the chi2 is N, the number of 1s in the class being split
     tree = model.tree_
     assert tree["parent"].tolist() == [0, 1, 3]  # the largest class is split each time
-    assert (tree["size_left"] + tree["size_right"]).tolist() == [84, 66, 54]
+    # The blocks share no term, so the first axis is degenerate: which blocks go together depends
+    # on floating-point rounding (it differs between processors); each split cuts the largest class.
+    parents = (tree["size_left"] + tree["size_right"]).tolist()
+    assert parents[0] == 84 and parents == sorted(parents, reverse=True)
     label = dict(zip(model.classes_["node"], model.classes_.index))  # leaf node -> label
     node_1 = model.labels_ != label[2]  # node 0 was split into nodes 1 and 2
     node_3 = np.isin(model.labels_, [label[5], label[6]])  # node 1 into 3 and 4, 3 into 5 and 6
@@ -261,13 +264,13 @@ def test_two_fits_give_identical_labels_and_trees():
 
 def test_min_split_members_stops_small_classes_from_being_split():
     X, _ = four_blocks(sizes=(30, 24, 18, 12))
-    for minimum, expected_classes in ((85, 1), (50, 4), (25, 5)):
+    # Which blocks are grouped depends on rounding (see test_four_blocks_are_recovered): what holds
+    # is that no class smaller than the minimum is split, and a minimum above the corpus splits nothing.
+    for minimum, fewest, most in ((85, 1, 1), (50, 3, 4), (25, 4, 6)):
         model = Reinert(n_clusters=10, min_split_members=minimum).fit(X)
-        assert model.n_clusters_ == expected_classes
+        assert fewest <= model.n_clusters_ <= most
         parent_sizes = model.tree_["size_left"] + model.tree_["size_right"]
         assert (parent_sizes >= minimum).all()
-    # with 50, the 84 segments, then 66, then 54 are split; the 30 left in one block are not
-    assert parent_sizes.tolist()[:3] == [84, 66, 54]
 
 
 def test_min_term_frequency_drops_rare_terms_and_leaves_empty_segments_unclassified():
