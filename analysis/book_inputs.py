@@ -17,8 +17,9 @@ scenario cell or a new coding leave yesterday's chapter in the book. Two halves 
 
 The audit event comes before the file system answers, so a file the chapter tried to open or a
 folder it tried to list counts even when it does not exist yet: readers of optional inputs
-(``codings/``, ``persons.csv``, screening files) open or list them and handle their absence,
-rather than testing that they exist first, so that the chapter is executed again when they appear.
+(``codings/``, ``persons.csv``, screening files) open them or list them with
+:func:`analysis.fsio.folder_names` and handle their absence, rather than testing that they exist
+first, so that the chapter is executed again when they appear.
 
 The records live in the execution cache folder (``<cache>/atelier-inputs/``): deleting the cache
 deletes them, and a chapter without a record is never served from the cache.

@@ -25,6 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import AtelierError
+from .fsio import folder_names
 
 EVENT_KINDS = ("add", "remove", "update", "memo")
 MEMO_TARGETS = ("document", "code", "coding")
@@ -73,12 +74,8 @@ class CodingStore:
         return self.directory / f"{check_coder(coder)}.jsonl"
 
     def coders(self) -> list[str]:
-        try:  # listed even when absent: the book then knows that a chapter looked for codings
-            names = os.listdir(self.directory)
-        except FileNotFoundError:
-            return []
-        return sorted(name.removesuffix(".jsonl") for name in names
-                      if name.endswith(".jsonl") and not name.endswith(".torn.jsonl") and not name.startswith("."))
+        return [name.removesuffix(".jsonl") for name in folder_names(self.directory)
+                if name.endswith(".jsonl") and not name.endswith(".torn.jsonl")]
 
     # -- writing ---------------------------------------------------------------------------
 

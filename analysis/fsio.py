@@ -40,6 +40,19 @@ def _fsync_directory(directory: Path) -> None:
         os.close(fd)
 
 
+def folder_names(folder: Path) -> list[str]:
+    """The names of a folder's entries, hidden ones left out; none when the folder is absent.
+
+    The folder is listed rather than tested for existence, so the book's record of what a
+    chapter read (:mod:`analysis.book_inputs`) holds it even when it is absent, and the chapter
+    is executed again when it appears.
+    """
+    try:
+        return sorted(name for name in os.listdir(folder) if not name.startswith("."))
+    except FileNotFoundError:
+        return []
+
+
 @contextlib.contextmanager
 def locked(lock_path: Path) -> Iterator[None]:
     """Hold an exclusive advisory lock so that two writers never interleave."""

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 import re
 import tempfile
 import unicodedata
@@ -33,7 +32,7 @@ from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
 from .corpus import Corpus
 from .errors import AtelierError, CorpusError, InputError
-from .fsio import atomic_write_bytes, locked
+from .fsio import atomic_write_bytes, folder_names, locked
 from .readers.references import read_bib, read_ris
 
 DECISIONS = ("inclure", "exclure")
@@ -186,11 +185,7 @@ def _library(corpus: Corpus) -> list[dict[str, str]]:
 
 def _import_files(corpus: Corpus) -> list[Path]:
     folder = imports_dir(corpus)
-    try:
-        names = os.listdir(folder)
-    except FileNotFoundError:
-        return []
-    return sorted(p for p in map(folder.joinpath, names) if p.is_file() and p.suffix.lower() in (".bib", ".ris"))
+    return [p for p in map(folder.joinpath, folder_names(folder)) if p.is_file() and p.suffix.lower() in (".bib", ".ris")]
 
 
 # --------------------------------------------------------------------------- import
@@ -352,12 +347,7 @@ def record_screening(corpus: Corpus, reviewer: str, key: str, decision: str, rea
 
 def reviewers(corpus: Corpus) -> list[str]:
     """The reviewers who have screened references: one ``screening/<reviewer>.csv`` each."""
-    folder = screening_dir(corpus)
-    try:
-        names = os.listdir(folder)
-    except FileNotFoundError:
-        return []
-    return sorted(name.removesuffix(".csv") for name in names if name.endswith(".csv") and not name.startswith("."))
+    return [name.removesuffix(".csv") for name in folder_names(screening_dir(corpus)) if name.endswith(".csv")]
 
 
 def _screenings(corpus: Corpus) -> dict[str, pd.DataFrame]:

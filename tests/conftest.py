@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -32,6 +33,12 @@ def build_book(out: Path, corpus: Path = SEED_CORPUS, builder: str = "html", sce
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-3000:]
     return out / "_build" / ("latex" if builder == "pdflatex" else builder)
+
+
+def copy_seed_corpus(destination: Path) -> Path:
+    """A copy of the seed corpus without its caches, codings and inbox, for tests that change it."""
+    shutil.copytree(SEED_CORPUS, destination, ignore=shutil.ignore_patterns("derived", "codings", "inbox", ".*"))
+    return destination
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from analysis import Corpus
-from conftest import REPO, SEED_CORPUS, build_book
+from conftest import REPO, SEED_CORPUS, build_book, copy_seed_corpus
 
 
 @pytest.fixture(scope="module")
@@ -136,7 +136,7 @@ def planted_book(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("planted")
     corpus_dir = root / "corpus"
-    shutil.copytree(SEED_CORPUS, corpus_dir, ignore=shutil.ignore_patterns("derived", "codings", "inbox", ".*"))
+    copy_seed_corpus(corpus_dir)
     corpus = Corpus.open(corpus_dir)
     (root / "note-confidentielle.txt").write_text(
         "Note confidentielle sur le budget de la métropole\n\n"

@@ -15,7 +15,7 @@ import yaml
 from bs4 import BeautifulSoup
 
 from analysis import Corpus
-from conftest import REPO, SEED_CORPUS, build_book
+from conftest import REPO, build_book, copy_seed_corpus
 
 #: HTML, a script, an event handler, Markdown, a MyST role, math and a javascript: link, no comma
 #: (it goes into CSV cells as it is).
@@ -57,7 +57,7 @@ def planted(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("escaping")
     corpus_dir, scenarios_dir = root / "corpus", root / "scenarios"
-    shutil.copytree(SEED_CORPUS, corpus_dir, ignore=shutil.ignore_patterns("derived", "codings", "inbox", ".*"))
+    copy_seed_corpus(corpus_dir)
     shutil.copytree(REPO / "scenarios", scenarios_dir)
     _plant_scenarios(scenarios_dir)
     _plant_codebook(corpus_dir / "codebook.yaml")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from analysis import Corpus
-from conftest import REPO, SEED_CORPUS, build_book
+from conftest import REPO, build_book, copy_seed_corpus
 
 EXERCISE = "avenir-politiques-locales-ess"
 
@@ -20,7 +20,7 @@ def book(tmp_path_factory):
     """A book built once on copies of the seed corpus and of the scenarios, rebuilt by each test."""
     root = tmp_path_factory.mktemp("fresh")
     corpus_dir = root / "corpus"
-    shutil.copytree(SEED_CORPUS, corpus_dir, ignore=shutil.ignore_patterns("derived", "codings", "inbox", ".*"))
+    copy_seed_corpus(corpus_dir)
     scenarios_dir = root / "scenarios"
     shutil.copytree(REPO / "scenarios", scenarios_dir)
 

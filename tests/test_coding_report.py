@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 
 import pytest
 
@@ -15,7 +14,7 @@ from analysis.coding_report import (
 )
 from analysis.queries import current_codings
 from analysis.quotations import Quoter
-from conftest import SEED_CORPUS
+from conftest import SEED_CORPUS, copy_seed_corpus
 
 PLAN = "rtes-plan-actions-2022"
 PRIVATE = "retour-sur-le-seminaire-du-ca-du-rtes-les-15-et"
@@ -26,7 +25,7 @@ SCIC = "plan-actions/axe-3-cooperation-economique/scic"
 def coded(tmp_path_factory) -> Corpus:
     """Alice and Bruno code the same passages of the plan, Bruno one more, and Alice a private page."""
     root = tmp_path_factory.mktemp("coded") / "corpus"
-    shutil.copytree(SEED_CORPUS, root, ignore=shutil.ignore_patterns("derived", "codings", "inbox", ".*"))
+    copy_seed_corpus(root)
     corpus = Corpus.open(root)
     codes = list(load_codebook(corpus.codebook_path)["path"])
     assert SCIC in codes

@@ -19,7 +19,7 @@ from analysis.privacy import (
     EMAIL_MASK, KIND_EMAIL, KIND_NAME, KIND_PASSAGE, KIND_PHONE, KIND_TITLE, PHONE_MASK, check_build,
     scan_build, search_index_text, visible_text,
 )
-from conftest import SEED_CORPUS, build_book
+from conftest import build_book, copy_seed_corpus
 
 OBFUSCATED_EMAILS = [
     "jeanne.martin [at] example [dot] org", "contact(at)mairie-exemple(dot)fr", "paul arobase ville-test point fr",
@@ -54,7 +54,7 @@ def gate_book(tmp_path_factory):
     """(built HTML folder, corpus): the seed corpus plus every kind of secret, built once."""
     root = tmp_path_factory.mktemp("gate")
     corpus_dir = root / "corpus"
-    shutil.copytree(SEED_CORPUS, corpus_dir, ignore=shutil.ignore_patterns("derived", "codings", "inbox", ".*"))
+    copy_seed_corpus(corpus_dir)
     corpus = Corpus.open(corpus_dir)
     _write(corpus_dir / "persons.csv", "name,variants,pseudonym,why\n"
            "Hélène Lefèvre,Lenou,Élue H,élue nommée dans les comptes rendus\n")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 
 import numpy as np
 import pandas as pd
@@ -16,13 +15,13 @@ from analysis.themes import (
     accept_suggestion, agreement_with_codes, run_themes, shares_by, suggest_segments, theme_code_association,
 )
 from analysis.topics import ThemeModel, fit_model, npmi_coherence, stability
-from conftest import SEED_CORPUS
+from conftest import copy_seed_corpus
 
 
 @pytest.fixture(scope="module")
 def seed_copy(tmp_path_factory) -> Corpus:
     root = tmp_path_factory.mktemp("themes") / "corpus"
-    shutil.copytree(SEED_CORPUS, root, ignore=shutil.ignore_patterns("derived", "codings", "inbox", ".*"))
+    copy_seed_corpus(root)
     return Corpus.open(root)
 
 
