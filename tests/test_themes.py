@@ -138,3 +138,18 @@ def test_cli_themes_removes_names_unless_kept(seed_copy, capsys):
     assert "Noms de personnes conservés" in capsys.readouterr().out
     profiles = pd.read_csv(seed_copy.root / "derived" / "themes" / "reinert-k4-s40" / "profils.csv")
     assert "federici" in set(profiles["form"])
+
+
+def test_names_of_persons_are_read_once_per_text(seed_copy, monkeypatch):
+    import analysis.person_names
+    from analysis.themes import person_names_of
+
+    doc_ids = ["rtes-plan-actions-2022", "rapport-d-activite-2024-du-rtes"]
+    first = person_names_of(seed_copy, doc_ids)
+    assert len(list((seed_copy.derived_dir / "person-names").rglob("*.pkl"))) >= 2
+
+    def model_called(text):
+        raise AssertionError("the names of a text already read are taken from derived/")
+
+    monkeypatch.setattr(analysis.person_names, "person_name_spans", model_called)
+    pd.testing.assert_frame_equal(person_names_of(seed_copy, doc_ids), first)
