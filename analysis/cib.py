@@ -12,11 +12,15 @@ cross-impact matrix
     DataFrame whose rows and columns are both a 2-level MultiIndex ``(descriptor, variant)``.
     The cell ``(row, column)`` is the impact of the row variant, when it occurs, on the column
     variant: −3…+3 for CIB, 0/1 (compatible or not) for GMA. Cells between two variants of the
-    same descriptor mean nothing and are ignored (they may be blank).
+    same descriptor (the descriptor's own block) may be blank (zero). For CIB they count, as in
+    ScenarioWizard (and cibsa, JuCIB): its published solution lists are reproduced only so
+    (``tests/data/scenariowizard``). :func:`within_descriptor_impacts` lists them, and
+    :func:`without_within_descriptor_impacts` sets them to zero for who wants them ignored.
+    For GMA they mean nothing and are ignored.
 
 CIB (Weimer-Jehle, as in ScenarioWizard)
     The *impact balance* of a variant is the sum of the impacts it receives from the chosen
-    variants of the *other* descriptors. A descriptor's inconsistency is the largest balance among
+    variants (of the other descriptors, and of its own descriptor when its block is not empty). A descriptor's inconsistency is the largest balance among
     its variants minus the balance of its chosen variant; a scenario's inconsistency is the largest
     over its descriptors, and it is consistent when that is 0 (or at most ``max_inconsistency``).
     The *total impact score* is the sum of the balances of the chosen variants.
@@ -170,7 +174,8 @@ def _field(matrix: pd.DataFrame, kind: str = "cib") -> _Field:
         expected = "0 ou 1" if kind == "gma" else "un entier"
         raise ValueError(f"valeur {values[r, c]:g} pour l’impact de {_label(*rows[r])} sur "
                          f"{_label(*rows[c])} : {expected} attendu")
-    impacts = np.where(same, 0, values).astype(np.int64)
+    # Cells inside a descriptor's own block count, as in ScenarioWizard; blank ones are zero.
+    impacts = np.where(same & (kind == "gma") | np.isnan(values), 0, values).astype(np.int64)
     return _Field(tuple(descriptors), tuple(tuple(v) for v in variants), starts, sizes, owner, impacts)
 
 
@@ -218,6 +223,23 @@ def _fixed_indices(field: _Field, fixed) -> dict[int, int]:
 
 # ---------------------------------------------------------------------------------------------
 # one scenario
+
+
+def within_descriptor_impacts(matrix: pd.DataFrame) -> pd.Series:
+    """Number of non-zero impacts inside each descriptor's own block (descriptors without any left out)."""
+    descriptors = matrix.index.get_level_values(0)
+    same = np.asarray(descriptors)[:, None] == np.asarray(matrix.columns.get_level_values(0))[None, :]
+    values = matrix.to_numpy(dtype="float64", na_value=0.0)
+    counts = pd.Series(((values != 0) & same).sum(axis=1), index=descriptors).groupby(level=0, sort=False).sum()
+    return counts[counts > 0].astype(int).rename("impacts")
+
+
+def without_within_descriptor_impacts(matrix: pd.DataFrame) -> pd.DataFrame:
+    """The matrix with every impact inside a descriptor's own block set to zero (a deviation from
+    ScenarioWizard, which counts them)."""
+    same = (np.asarray(matrix.index.get_level_values(0))[:, None]
+            == np.asarray(matrix.columns.get_level_values(0))[None, :])
+    return matrix.mask(same, 0)
 
 
 def _balances(field: _Field, indices: np.ndarray) -> np.ndarray:

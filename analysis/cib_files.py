@@ -246,12 +246,12 @@ def read_cross_impact(path: Path | str, descriptors: pd.DataFrame | None = None,
     for i, (rd, rv) in enumerate(labels):
         r = row_labels[(rd, rv)]
         for j, (cd, cv) in enumerate(labels):
-            if rd == cd:
-                continue
+            if rd == cd and kind == "gma":
+                continue  # compatibility within a descriptor means nothing
             c = column_labels[(cd, cv)]
             cell = grid[r][c]
             if cell is None:
-                blank[i, j] = True
+                blank[i, j] = rd != cd  # a descriptor's own block may be left empty (zero)
                 continue
             number = _integer(cell)
             if number is None:
@@ -343,8 +343,6 @@ def read_scw(path: Path | str) -> tuple[pd.DataFrame, pd.DataFrame]:
             raise InputError(path, f"{len(values)} valeurs sur la ligne pour {size} variantes", f"ligne {number}")
     index = pd.MultiIndex.from_tuples(labels, names=["descriptor", "variant"])
     matrix = pd.DataFrame(np.array([v for _, v in matrix_rows], dtype=np.int64), index=index, columns=index.copy())
-    owner = pd.factorize(index.get_level_values(0))[0]
-    matrix = matrix.where(owner[:, None] != owner[None, :], 0)
     descriptors = pd.DataFrame(labels, columns=["descriptor", "variant"])
     return descriptors, matrix
 

@@ -101,7 +101,9 @@ def _aggregate(_corpus: Corpus, args: argparse.Namespace) -> int:
 
 
 def _cib(_corpus: Corpus, args: argparse.Namespace) -> int:
-    from .cib import consistent_scenarios, possible_variants
+    from .cib import (
+        consistent_scenarios, possible_variants, within_descriptor_impacts, without_within_descriptor_impacts,
+    )
     from .cib_files import read_cross_impact, read_scw
 
     path = args.file
@@ -111,6 +113,18 @@ def _cib(_corpus: Corpus, args: argparse.Namespace) -> int:
     if (folder / "exercise.yaml").exists() and Exercise.open(folder).illustrative:
         print(f"⚠ {ILLUSTRATIVE_NOTICE}", file=sys.stderr if args.format == "csv" else sys.stdout)
     matrix = read_scw(path)[1] if path.suffix.lower() == ".scw" else read_cross_impact(path)
+    within = within_descriptor_impacts(matrix)
+    if not within.empty:
+        notice = sys.stderr if args.format == "csv" else sys.stdout
+        listed = ", ".join(f"{descriptor} ({count})" for descriptor, count in within.items())
+        if args.ignore_within_descriptor:
+            matrix = without_within_descriptor_impacts(matrix)
+            print(f"⚠ Impacts à l’intérieur du bloc d’un même descripteur ignorés (--ignorer-blocs-internes) : "
+                  f"{listed}. ScenarioWizard les compte.", file=notice)
+        else:
+            print(f"⚠ La matrice a des impacts à l’intérieur du bloc d’un même descripteur : {listed}. "
+                  "Ils sont comptés dans les bilans d’impact, comme dans ScenarioWizard "
+                  "(--ignorer-blocs-internes pour les ignorer).", file=notice)
     fixed = {}
     for item in args.fix:
         descriptor, sep, variant = item.partition("=")
@@ -172,6 +186,8 @@ def add_scenario_commands(commands) -> None:
                      help="fixer un descripteur à une variante (répétable) : que reste-t-il possible ?")
     cib.add_argument("--possible", action="store_true", help="afficher les variantes encore possibles")
     cib.add_argument("--format", choices=["table", "csv"], default="table", help="sortie (défaut : table)")
+    cib.add_argument("--ignorer-blocs-internes", dest="ignore_within_descriptor", action="store_true",
+                     help="ignorer les impacts entre variantes d’un même descripteur (ScenarioWizard les compte)")
     cib.set_defaults(handler=_cib)
 
     micmac = commands.add_parser("micmac", help="analyse structurelle (MICMAC) d’un exercice",

@@ -4,6 +4,7 @@ force on random fields, spreadsheets, ScenarioWizard files, and a field of 2.4·
 from __future__ import annotations
 
 import itertools
+import re
 from pathlib import Path
 
 import numpy as np
@@ -494,3 +495,48 @@ def test_scw_round_trip(tmp_path, field):
     read_descriptors, read_matrix = read_scw(path)
     pd.testing.assert_frame_equal(read_descriptors, descriptors)
     pd.testing.assert_frame_equal(read_matrix, matrix)
+
+
+# ------------------------------------------------ ScenarioWizard's published solution lists
+
+SCENARIOWIZARD = Path(__file__).parent / "data" / "scenariowizard"
+_SOLUTION = re.compile(r'^"(?P<variants>[\d ]+)",(?:[^,]*,){3}(?P<score>-?\d+),')
+
+
+def _solution_list(path: Path) -> dict[tuple[int, ...], int]:
+    """ScenarioWizard's consistent scenarios (variant numbers from 1) and their total impact scores."""
+    solutions = {}
+    for line in path.read_text(encoding="latin-1").splitlines():
+        match = _SOLUTION.match(line.strip())
+        if match:
+            solutions[tuple(int(v) for v in match["variants"].split())] = int(match["score"])
+    return solutions
+
+
+@pytest.mark.parametrize("name, count", [
+    ("CIB_global", 4), ("CIB_natl_regional", 16), ("CIB_nested", 20), ("CIB_nested_simplified_standardized", 15),
+])
+def test_scenariowizard_solution_lists_are_reproduced(name, count):
+    from analysis.cib import within_descriptor_impacts
+
+    descriptors, matrix = read_scw(SCENARIOWIZARD / f"{name}.scw")
+    expected = _solution_list(SCENARIOWIZARD / f"{name}.sl")
+    variants = descriptors.groupby("descriptor", sort=False)["variant"].apply(list)
+    found = {
+        tuple(variants[d].index(row[d]) + 1 for d in variants.index): int(row["total_impact_score"])
+        for _, row in consistent_scenarios(matrix).iterrows()
+    }
+    assert len(expected) == count and found == expected
+    if name in ("CIB_natl_regional", "CIB_nested_simplified_standardized"):
+        assert not within_descriptor_impacts(matrix).empty  # the cells that ScenarioWizard counts
+
+
+def test_impacts_within_a_descriptor_are_announced_and_can_be_ignored(atelier):
+    from analysis.cib import without_within_descriptor_impacts
+
+    path = SCENARIOWIZARD / "CIB_natl_regional.scw"
+    status, out, _ = atelier("cib", path)
+    assert status == 0 and "16 scénario(s)" in out and "comme dans ScenarioWizard" in out
+    status, out, _ = atelier("cib", path, "--ignorer-blocs-internes")
+    ignored = consistent_scenarios(without_within_descriptor_impacts(read_scw(path)[1]))
+    assert status == 0 and f"{len(ignored)} scénario(s)" in out and "ignorés" in out and len(ignored) != 16
