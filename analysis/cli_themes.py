@@ -44,14 +44,13 @@ def write_outputs(corpus: Corpus, themes, out_dir) -> list[str]:
 
 
 def _themes(corpus: Corpus, args: argparse.Namespace) -> int:
-    from .themes import run_themes
-    from .topics import choose_k
+    from .themes import compare_numbers_of_themes, run_themes
 
     if args.choose_k:
         themes = run_themes(corpus, args.method, args.k, args.segment_size, args.random_state,
                             exclude_person_names=not args.keep_names)
         low, high = args.choose_k
-        table = choose_k(themes.matrix, args.method, range(low, high + 1), random_state=args.random_state)
+        table = compare_numbers_of_themes(themes, range(low, high + 1), random_state=args.random_state)
         print_table(table.rename(columns={"themes_found": "thèmes trouvés", "npmi": "cohérence NPMI",
                                           "stability_ari": "stabilité (ARI)", "stability_ari_sd": "écart-type"}).round(3))
         return 0

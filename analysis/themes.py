@@ -101,6 +101,21 @@ def _texts_to_vectorise(corpus: Corpus, segments: pd.DataFrame, names: pd.DataFr
                      index=segments.index)
 
 
+def _segment_options(method: str, segments: pd.DataFrame) -> dict:
+    """What a method needs to know of the segments besides their terms: the double Reinert
+    classification groups each document's segments into larger units."""
+    return {"doc_ids": segments["doc_id"].to_numpy()} if method == "reinert-double" else {}
+
+
+def compare_numbers_of_themes(themes: Themes, ks, random_state: int = 0) -> pd.DataFrame:
+    """:func:`analysis.topics.choose_k` (coherence and stability for each k) on the segments of
+    ``themes``, with its method and what that method needs of the segments."""
+    from .topics import choose_k
+
+    return choose_k(themes.matrix, themes.method, ks, random_state=random_state,
+                    **_segment_options(themes.method, themes.segments))
+
+
 def run_themes(corpus: Corpus, method: str = "reinert", k: int = 8, segment_size: int = 40,
                random_state: int = 0, min_df: int = 3, include_private: bool = True,
                vectorizer: FrenchVectorizer | None = None, exclude_person_names: bool = True,
@@ -126,9 +141,7 @@ def run_themes(corpus: Corpus, method: str = "reinert", k: int = 8, segment_size
         texts = segments["text"]
     matrix = sparse.csr_matrix(vectorizer.fit_transform(texts))
     names = np.asarray(vectorizer.get_feature_names_out())
-    if method == "reinert-double":
-        options.setdefault("doc_ids", segments["doc_id"].to_numpy())
-    model = fit_model(matrix, method, k, random_state, **options)
+    model = fit_model(matrix, method, k, random_state, **{**_segment_options(method, segments), **options})
     segments = segments.assign(theme=model.labels)
     profiles = class_profiles(matrix, model.labels, names)
     forms = dict(getattr(vectorizer, "forms_", {}))

@@ -153,3 +153,13 @@ def test_names_of_persons_are_read_once_per_text(seed_copy, monkeypatch):
 
     monkeypatch.setattr(analysis.person_names, "person_name_spans", model_called)
     pd.testing.assert_frame_equal(person_names_of(seed_copy, doc_ids), first)
+
+
+@pytest.mark.parametrize("method", ["reinert", "reinert-double", "nmf", "lda", "kmeans"])
+def test_cli_choose_k_compares_numbers_of_themes_for_every_method(seed_copy, capsys, method):
+    from analysis.cli import main
+
+    assert main(["--corpus", str(seed_copy.root), "themes", "--method", method, "--k", "4", "--choose-k", "3", "4"]) == 0
+    out = capsys.readouterr().out
+    assert "cohérence NPMI" in out and "stabilité (ARI)" in out
+    assert [line.split()[0] for line in out.splitlines()[-2:]] == ["3", "4"]
