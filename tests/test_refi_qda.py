@@ -652,3 +652,25 @@ def test_cli_export_then_import_gives_back_the_codings(atelier, corpus_dir, tmp_
     assert (coding["coder"], coding["code"], coding["text"]) == ("marie", "scic", "SCIC")
     status, _, err = atelier("import", tmp_path / "absent.qdpx")
     assert status == 2 and "introuvable" in err
+
+
+def test_codings_are_credited_to_whoever_made_the_selection(corpus_dir, tmp_path):
+    """As NVivo 12 writes it: the selection carries its coder, the Coding element the project's owner."""
+    text = "La SCIC du quartier coopère avec la métropole.\n"
+    positions = spans(text, ["SCIC", "métropole"], "codepoints")
+    owner, coder = "{AAAAAAAA-0000-4000-8000-000000000001}", "{BBBBBBBB-0000-4000-8000-000000000002}"
+    qde = foreign_project("Note.txt", "internal://5075ce00-0000-4000-8000-000000000001.txt",
+                          [(s, e, COOP, "") for s, e in positions])
+    qde = qde.replace('<User guid="{AAAAAAAA-0000-4000-8000-000000000001}" name="Marie Dupont-Lefèvre"/>',
+                      f'<User guid="{owner}" name="Marie Dupont-Lefèvre"/><User guid="{coder}" name="Paul Martin"/>')
+    first = qde.index('creatingUser="{AAAAAAAA')  # the first selection is Paul's; its Coding says Marie
+    qde = qde[:first] + f'creatingUser="{coder}"' + qde[first + len(f'creatingUser="{owner}"'):]
+    qde = qde.replace('<Coding guid="00000000-0000-4000-9000-000000000000">',
+                      f'<Coding guid="00000000-0000-4000-9000-000000000000" creatingUser="{owner}">')
+    archive = make_qdpx(tmp_path / "nvivo12.qdpx", qde,
+                        {"sources/5075ce00-0000-4000-8000-000000000001.txt": text.encode("utf-8")})
+    corpus = Corpus.open(corpus_dir)
+    summary = import_project(corpus, archive, positions="codepoints")
+    codings = corpus.codings.replay().codings.sort_values("start")
+    assert list(codings["coder"]) == ["Paul-Martin", "Marie-Dupont-Lefevre"]
+    assert any("attribués à l’auteur de la sélection" in w and w.startswith("1 codage") for w in summary["warnings"])

