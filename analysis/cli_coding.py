@@ -143,10 +143,17 @@ def _export(corpus: Corpus, args: argparse.Namespace) -> int:
         return 0
     if args.file.suffix.lower() != ".qdpx":
         raise AtelierError(f"{args.file} : extension attendue .qdpx (projet) ou .qdc (livre de codes)")
-    summary = export_project(corpus, args.file, tool=args.tool, positions=args.positions, coders=args.coders)
+    summary = export_project(corpus, args.file, tool=args.tool, positions=args.positions, coders=args.coders,
+                             public_only=args.public_only)
     print(f"projet exporté → {args.file} : {summary['documents']} document(s), {summary['codings']} codage(s) "
           f"de {', '.join(summary['coders']) or 'personne'}, {summary['memos']} mémo(s), positions en "
           f"{summary['positions']} (pour {args.tool}).")
+    if summary["private_documents"]:
+        print(f"Attention : {summary['private_documents']} de ces documents sont privés ou non publiables "
+              "(--public-only pour les laisser de côté).")
+    if summary["documents_left_out"]:
+        print(f"{summary['documents_left_out']} document(s) privé(s) ou non publiable(s) laissé(s) de côté, avec "
+              f"leurs {summary['codings_of_documents_left_out']} codage(s).")
     if summary["codings_left_out"]:
         print(f"{summary['codings_left_out']} codage(s) non exporté(s) : voir « atelier codings --check ».")
     return 0
@@ -246,6 +253,8 @@ def add_coding_commands(commands) -> None:
                         help="logiciel destinataire (fixe l’unité des positions ; défaut : qualcoder)")
     export.add_argument("--positions", choices=["codepoints", "utf16", "bytes"], help="forcer l’unité des positions")
     export.add_argument("--coders", nargs="+", help="n’exporter que ces codeurs")
+    export.add_argument("--public-only", action="store_true",
+                        help="laisser de côté les documents privés ou non publiables (consentement interne ou retiré)")
     export.set_defaults(handler=_export)
 
     importer = commands.add_parser("import", help="importer un projet ou un livre de codes REFI-QDA",

@@ -183,12 +183,12 @@ def test_export_is_valid_against_the_refi_qda_schema(project, tmp_path):
                  for n in root.findall("q:Notes/q:Note", NS)}
         assert [notes[r.get("targetGUID")] for r in memo_refs] == ["Premier mémo ✨"]
         assert set(notes.values()) == {"Premier mémo ✨", "Un entretien riche.", "Famille à revoir."}
-        case = {c.get("name"): c for c in root.findall("q:Cases/q:Case", NS)}["entretien-elue"]
+        interview = {s.get("name"): s for s in sources}["entretien-elue"]
         variables = {v.get("guid"): v.get("name") for v in root.findall("q:Variables/q:Variable", NS)}
         values = {variables[v.find("q:VariableRef", NS).get("targetGUID")]: v[1].text
-                  for v in case.findall("q:VariableValue", NS)}
+                  for v in interview.findall("q:VariableValue", NS)}
         assert values["territory"] == "Nantes" and values["genre"] == "entretien" and values["private"] == "true"
-        assert case.find("q:SourceRef", NS).get("targetGUID") == sources[0].get("guid")
+        assert root.find("q:Cases", NS) is None  # attributes belong to the sources, not to unlinked cases
 
 
 @pytest.mark.parametrize("tool", TOOLS)
@@ -674,3 +674,49 @@ def test_codings_are_credited_to_whoever_made_the_selection(corpus_dir, tmp_path
     codings = corpus.codings.replay().codings.sort_values("start")
     assert list(codings["coder"]) == ["Paul-Martin", "Marie-Dupont-Lefevre"]
     assert any("attribués à l’auteur de la sélection" in w and w.startswith("1 codage") for w in summary["warnings"])
+
+
+def _read_as_the_standard_says(archive_path: Path) -> dict:
+    """An independent reader of a .qdpx, written from the REFI-QDA 1.5 text (not our importer):
+    what a tool like QualCoder takes from it, failing where QualCoder fails (a Note without a date)."""
+    with zipfile.ZipFile(archive_path) as archive:
+        root = etree.fromstring(archive.read("project.qde"))
+        users = {u.get("guid"): u.get("name") for u in root.findall("q:Users/q:User", NS)}
+        variables = {v.get("guid"): v.get("name") for v in root.findall("q:Variables/q:Variable", NS)}
+        notes = {}
+        for note in root.findall("q:Notes/q:Note", NS):
+            date = note.get("creationDateTime") or note.get("modifiedDateTime")
+            assert date, f"note {note.get('name')} sans date"
+            notes[note.get("guid")] = (users[note.get("creatingUser")], date, note.findtext("q:PlainTextContent", namespaces=NS))
+        sources = {}
+        for source in root.findall("q:Sources/q:TextSource", NS):
+            text = archive.read("sources/" + source.get("plainTextPath").removeprefix("internal://")).decode("utf-8")
+            attributes = {variables[v.find("q:VariableRef", NS).get("targetGUID")]: v[1].text
+                          for v in source.findall("q:VariableValue", NS)}
+            codings = [(users[s.get("creatingUser")], text[int(s.get("startPosition")):int(s.get("endPosition"))])
+                       for s in source.findall("q:PlainTextSelection", NS)]
+            memos = [notes[r.get("targetGUID")][2] for r in source.findall("q:NoteRef", NS)]
+            sources[source.get("name")] = {"attributes": attributes, "codings": codings, "memos": memos}
+        return {"sources": sources, "notes": notes}
+
+
+def test_an_export_reads_whole_as_the_standard_describes_it(project, tmp_path):
+    export_project(project, tmp_path / "projet.qdpx", tool="qualcoder")
+    read = _read_as_the_standard_says(tmp_path / "projet.qdpx")
+    assert set(read["sources"]) == {"entretien-elue", "rapport-2024"}
+    interview = read["sources"]["entretien-elue"]
+    assert interview["attributes"]["territory"] == "Nantes" and interview["memos"] == ["Un entretien riche."]
+    assert sorted(interview["codings"]) == sorted(
+        (r.coder, r.text) for r in project.codings.replay().codings.itertuples() if r.doc_id == "entretien-elue")
+    assert all(user in ("alice", "bob") and date.endswith("Z") for user, date, _ in read["notes"].values())
+
+
+def test_export_can_leave_private_documents_out(project, tmp_path, atelier):
+    everything = export_project(project, tmp_path / "tout.qdpx")
+    assert everything["private_documents"] == 1 and everything["documents_left_out"] == 0
+    public = export_project(project, tmp_path / "public.qdpx", public_only=True)
+    assert public["documents"] == 1 and public["private_documents"] == 0 and public["documents_left_out"] == 1
+    read = _read_as_the_standard_says(tmp_path / "public.qdpx")
+    assert set(read["sources"]) == {"rapport-2024"} and "Un entretien riche." not in str(read)
+    status, out, _ = atelier("export", tmp_path / "cli.qdpx")
+    assert status == 0 and "1 de ces documents sont privés ou non publiables" in out

@@ -10,7 +10,7 @@ import pandas as pd
 
 from .. import __version__
 from ..codings import check_coder
-from ..corpus import Corpus
+from ..corpus import Corpus, publishable
 from ..fsio import atomic_write_bytes
 from ..metadata import CORE_COLUMNS, STANDARD_COLUMNS
 from ..queries import current_codings
@@ -35,43 +35,50 @@ def _xml_datetime(value: str) -> str | None:
 class _Notes:
     """The ``Note`` elements of an export, each referenced from what it annotates."""
 
-    def __init__(self, users: dict[str, str]):
+    def __init__(self, users: dict[str, str], fallback_date: str):
         self.users = users
-        self.notes: list[tuple[str, str, str, str]] = []  # guid, name, text, coder
+        self.fallback_date = fallback_date
+        self.notes: list[tuple[str, str, str, str, str]] = []  # guid, name, text, coder, date
 
-    def add(self, key: str, name: str, text: str, coder: str) -> str:
+    def add(self, key: str, name: str, text: str, coder: str, updated: str) -> str:
         guid = _guid("note", key)
-        self.notes.append((guid, name, text, coder))
+        self.notes.append((guid, name, text, coder, _xml_datetime(updated) or self.fallback_date))
         return guid
 
     def append_to(self, root: ET.Element) -> None:
         if self.notes:
             element = _sub(root, "Notes")
-            for guid, name, text, coder in self.notes:
+            for guid, name, text, coder, date in self.notes:
+                # QualCoder cannot read a note without its date, nor credit it without its user.
                 user = {"creatingUser": self.users[coder]} if coder in self.users else {}
-                _sub(_sub(element, "Note", guid=guid, name=name, **user), "PlainTextContent", text)
+                note = _sub(element, "Note", guid=guid, name=name, creationDateTime=date, **user)
+                _sub(note, "PlainTextContent", text)
 
 
-def _append_cases(root: ET.Element, documents: pd.DataFrame) -> None:
-    """One case per document holding its attributes as variable values (text, year, private)."""
+_VARIABLE_KINDS = {"private": "Boolean", "year": "Integer"}
+
+
+def _append_variables(root: ET.Element, documents: pd.DataFrame) -> list[str]:
+    """The document attributes (text, year, private) declared as variables; their names."""
     extra = [c for c in documents.columns if c not in CORE_COLUMNS]
     variables = [c for c in _VARIABLE_COLUMNS + extra if c in documents.columns and documents[c].ne("").any()]
-    if not variables or documents.empty:
-        return
-    kinds = {"private": "Boolean", "year": "Integer"}
-    element = _sub(root, "Variables")
-    for name in variables:
-        _sub(element, "Variable", guid=_guid("variable", name), name=name, typeOfVariable=kinds.get(name, "Text"))
-    cases = _sub(root, "Cases")
-    for document in documents.to_dict("records"):
-        case = _sub(cases, "Case", guid=_guid("case", document["doc_id"]), name=document["doc_id"])
+    if variables and not documents.empty:
+        element = _sub(root, "Variables")
         for name in variables:
-            value = document[name]
-            if value and (name != "year" or value.isdigit()):
-                holder = _sub(case, "VariableValue")
-                _sub(holder, "VariableRef", targetGUID=_guid("variable", name))
-                _sub(holder, kinds.get(name, "Text") + "Value", value)
-        _sub(case, "SourceRef", targetGUID=_guid("source", document["doc_id"]))
+            _sub(element, "Variable", guid=_guid("variable", name), name=name,
+                 typeOfVariable=_VARIABLE_KINDS.get(name, "Text"))
+    return variables
+
+
+def _append_values(source: ET.Element, document: dict, variables: list[str]) -> None:
+    """A document's attributes as variable values of its source: QualCoder, MAXQDA and NVivo read
+    them as the document's own attributes (values of unnamed cases they read as cases)."""
+    for name in variables:
+        value = document[name]
+        if value and (name != "year" or value.isdigit()):
+            holder = _sub(source, "VariableValue")
+            _sub(holder, "VariableRef", targetGUID=_guid("variable", name))
+            _sub(holder, _VARIABLE_KINDS.get(name, "Text") + "Value", value)
 
 
 def _append_selections(source: ET.Element, codings: pd.DataFrame, units: "Units", users: dict[str, str],
@@ -88,35 +95,42 @@ def _append_selections(source: ET.Element, codings: pd.DataFrame, units: "Units"
         _sub(tag, "CodeRef", targetGUID=_guid("code", coding.code))
         if coding.memo:
             _sub(selection, "NoteRef", targetGUID=notes.add(
-                f"coding:{coding.coding_id}", f"Mémo de {coding.coder} sur un codage", coding.memo, coding.coder))
+                f"coding:{coding.coding_id}", f"Mémo de {coding.coder} sur un codage", coding.memo, coding.coder,
+                coding.updated))
 
 
 def export_project(corpus: Corpus, out_path: Path | str, tool: str = "qualcoder", positions: str | None = None,
-                   coders: list[str] | None = None) -> dict:
+                   coders: list[str] | None = None, public_only: bool = False) -> dict:
     """Write the current documents, codebook, codings and memos as a REFI-QDA ``.qdpx``.
 
     Positions are written in the units ``tool`` counts in (``positions`` overrides). Codings on
     replaced documents are placed in the current version; those that cannot be placed are left
     out and counted. GUIDs derive from our ids, so the same corpus gives the same archive.
+    With ``public_only``, the documents that may not be published (:func:`analysis.corpus.publishable`)
+    are left out with their codings and memos; the summary counts the private ones exported.
     """
     convention = _convention(tool, positions)
     coder_names = sorted({check_coder(c) for c in coders}) if coders else corpus.codings.coders()
-    documents = corpus.documents()
+    current = corpus.documents()
+    documents = current[publishable(current)].reset_index(drop=True) if public_only else current
     replay = corpus.codings.replay(coder_names or None)
     placed = current_codings(corpus, coder_names or None)
-    placed = placed[placed["doc_id"].isin(set(documents["doc_id"]))]
+    placed = placed[placed["doc_id"].isin(set(current["doc_id"]))]
+    left_out = len(replay.codings) - len(placed)
+    not_public = ~placed["doc_id"].isin(set(documents["doc_id"]))
+    placed = placed[~not_public]
     memos = replay.memos
     code_memos = memos[memos["target"] == "code"]
     rows = _code_rows(_load_codebook_or_empty(corpus.codebook_path), list(placed["code"]) + list(code_memos["ref"]))
     users = {coder: _guid("user", coder) for coder in sorted(set(coder_names) | set(placed["coder"]))}
-    notes = _Notes(users)
-
     dates = [d for d in [*documents.get("ingested_at", []), *replay.codings["updated"], *memos["updated"]]
              if _xml_datetime(d)]
+    project_date = _xml_datetime(max(dates, key=_xml_datetime)) if dates else "1970-01-01T00:00:00Z"
+    notes = _Notes(users, project_date)
     root = ET.Element("Project", {
         "xmlns": PROJECT_NS, "name": _clean_xml(corpus.root.resolve().name),
         "origin": f"Atelier ESS {__version__} (REFI-QDA 1.5, positions={convention})",
-        "creationDateTime": _xml_datetime(max(dates, key=_xml_datetime)) if dates else "1970-01-01T00:00:00Z",
+        "creationDateTime": project_date,
     })
     if users:
         element = _sub(root, "Users")
@@ -127,23 +141,29 @@ def export_project(corpus: Corpus, out_path: Path | str, tool: str = "qualcoder"
         for memo in code_memos.itertuples():
             title = f"Mémo de {memo.coder} sur le code {memo.ref}"
             code_notes.setdefault(memo.ref, []).append(
-                notes.add(f"code:{memo.ref}:{memo.coder}", title, memo.memo, memo.coder))
+                notes.add(f"code:{memo.ref}:{memo.coder}", title, memo.memo, memo.coder, memo.updated))
         _append_codes(_sub(_sub(root, "CodeBook"), "Codes"), rows, code_notes)
-    _append_cases(root, documents)
+    variables = _append_variables(root, documents)
     files = [("project.qde", b"")]
     sources = _sub(root, "Sources") if not documents.empty else None
-    for doc_id in documents["doc_id"]:
+    for document in documents.to_dict("records"):
+        doc_id = document["doc_id"]
         text = corpus.text(doc_id)
         guid = _guid("source", doc_id)
         files.append((f"sources/{guid}.txt", text.encode("utf-8")))
-        source = _sub(sources, "TextSource", guid=guid, name=doc_id, plainTextPath=f"internal://{guid}.txt")
+        created = _xml_datetime(document.get("ingested_at", ""))
+        source = _sub(sources, "TextSource", guid=guid, name=doc_id, plainTextPath=f"internal://{guid}.txt",
+                      **({"creationDateTime": created} if created else {}))
         _append_selections(source, placed[placed["doc_id"] == doc_id], Units(text, convention), users, notes)
         for memo in memos[(memos["target"] == "document") & (memos["ref"] == doc_id)].itertuples():
-            _sub(source, "NoteRef", targetGUID=notes.add(
-                f"document:{doc_id}:{memo.coder}", f"Mémo de {memo.coder} sur {doc_id}", memo.memo, memo.coder))
+            _sub(source, "NoteRef", targetGUID=notes.add(f"document:{doc_id}:{memo.coder}",
+                                                         f"Mémo de {memo.coder} sur {doc_id}", memo.memo,
+                                                         memo.coder, memo.updated))
+        _append_values(source, document, variables)
     notes.append_to(root)
     files[0] = ("project.qde", _xml_bytes(root))
     atomic_write_bytes(Path(out_path), _zip_bytes(files))
-    return {"path": str(out_path), "documents": len(documents), "codings": len(placed),
-            "codings_left_out": len(replay.codings) - len(placed), "coders": sorted(users),
+    return {"path": str(out_path), "documents": len(documents), "private_documents": int((~publishable(documents)).sum()),
+            "documents_left_out": len(current) - len(documents), "codings": len(placed), "codings_left_out": left_out,
+            "codings_of_documents_left_out": int(not_public.sum()), "coders": sorted(users),
             "memos": len(notes.notes), "codes": len(rows), "positions": convention}
