@@ -115,23 +115,52 @@ def tree_text(codebook: pd.DataFrame, counts: dict[str, int] | None = None) -> s
     return "\n".join(lines)
 
 
-def save_codebook(path: Path, codes: pd.DataFrame) -> None:
-    """Write the codes back, keeping the file's leading comment block; refuses an invalid result."""
+def _entries(codes: pd.DataFrame) -> list[dict]:
+    rows = codes.reindex(columns=FIELDS).fillna("").astype(str).to_dict("records")
+    return [{field: row[field] for field in FIELDS if row[field] or field in REQUIRED} for row in rows]
+
+
+def _write_checked(path: Path, text: str) -> None:
+    """Write ``text`` as the codebook at ``path`` only if it is a valid codebook."""
     from .fsio import atomic_write_text
 
-    header = ""
-    if path.exists():
-        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-        header = "".join(line for line in itertools.takewhile(lambda l: l.startswith("#") or not l.strip(), lines))
-    rows = codes.reindex(columns=FIELDS).fillna("").astype(str).to_dict("records")
-    entries = [{field: row[field] for field in FIELDS if row[field] or field in REQUIRED} for row in rows]
-    body = yaml.safe_dump({"version": 1, "codes": entries}, allow_unicode=True, sort_keys=False, width=100)
     candidate = path.with_name(path.name + ".candidate")
-    candidate.write_text(header + body, encoding="utf-8")
+    candidate.write_text(text, encoding="utf-8")
     try:
         problems = check_codebook(candidate)
         if problems:
             raise CodebookError(path, problems)
-        atomic_write_text(path, header + body)
+        atomic_write_text(path, text)
     finally:
         candidate.unlink(missing_ok=True)
+
+
+def save_codebook(path: Path, codes: pd.DataFrame) -> None:
+    """Write the codes back, keeping the file's leading comment block; refuses an invalid result."""
+    header = ""
+    if path.exists():
+        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+        header = "".join(line for line in itertools.takewhile(lambda l: l.startswith("#") or not l.strip(), lines))
+    body = yaml.safe_dump({"version": 1, "codes": _entries(codes)}, allow_unicode=True, sort_keys=False, width=100)
+    _write_checked(path, header + body)
+
+
+def add_codes(path: Path, codes: pd.DataFrame) -> None:
+    """Add ``codes`` after the last code of the file, leaving every other line as it was
+    (comments, order, quoting); a file without codes yet is written by :func:`save_codebook`.
+    Refuses an invalid result."""
+    try:
+        text = path.read_text(encoding="utf-8")
+        sequence = next((value for key, value in yaml.compose(text).value if _scalar(key) == "codes"), None)
+    except (FileNotFoundError, AttributeError, yaml.YAMLError):
+        sequence = None
+    if not isinstance(sequence, yaml.SequenceNode) or not sequence.value:
+        save_codebook(path, codes)
+        return
+    indent = " " * sequence.value[0].start_mark.column
+    added = yaml.safe_dump(_entries(codes), allow_unicode=True, sort_keys=False, width=100)
+    # An item's dash sits two columns left of its keys: indent the dumped list like the file's.
+    block = "".join(f"{indent[:-2]}{line}" if line.strip() else line for line in added.splitlines(keepends=True))
+    end = sequence.end_mark.index
+    before = text[:end] if text[:end].endswith("\n") else text[:end] + "\n"
+    _write_checked(path, before + block + text[end:])

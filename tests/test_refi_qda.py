@@ -720,3 +720,20 @@ def test_export_can_leave_private_documents_out(project, tmp_path, atelier):
     assert set(read["sources"]) == {"rapport-2024"} and "Un entretien riche." not in str(read)
     status, out, _ = atelier("export", tmp_path / "cli.qdpx")
     assert status == 0 and "1 de ces documents sont privés ou non publiables" in out
+
+
+def test_importing_a_qdc_adds_codes_without_rewriting_the_codebook(corpus_dir, tmp_path):
+    corpus_dir.mkdir(exist_ok=True)
+    (corpus_dir / "codebook.yaml").write_bytes((SEED_CORPUS / "codebook.yaml").read_bytes())
+    before = (corpus_dir / "codebook.yaml").read_text(encoding="utf-8")
+    extra = pd.DataFrame([
+        {"path": "terrain", "label": "Terrain « breton »", "colour": "#117733", "definition": "Ce que dit le terrain."},
+        {"path": "terrain/cooperatives", "label": "Coopératives: SCIC", "colour": "#44AA99"}])
+    export_codebook(extra, tmp_path / "terrain.qdc")
+    corpus = Corpus.open(corpus_dir)
+    assert import_codebook(corpus, tmp_path / "terrain.qdc") == 2
+    after = corpus.codebook_path.read_text(encoding="utf-8")
+    assert after.startswith(before) and "# Livre de codes" in after  # comments, quoting and order kept
+    codebook = load_codebook(corpus.codebook_path).set_index("path")
+    assert codebook.loc["terrain/cooperatives", "label"] == "Coopératives: SCIC"
+    assert len(codebook) == len(load_codebook(SEED_CORPUS / "codebook.yaml")) + 2

