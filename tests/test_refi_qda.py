@@ -737,3 +737,27 @@ def test_importing_a_qdc_adds_codes_without_rewriting_the_codebook(corpus_dir, t
     codebook = load_codebook(corpus.codebook_path).set_index("path")
     assert codebook.loc["terrain/cooperatives", "label"] == "Coopératives: SCIC"
     assert len(codebook) == len(load_codebook(SEED_CORPUS / "codebook.yaml")) + 2
+
+
+def test_a_pdf_source_comes_in_through_its_text_representation(corpus_dir, tmp_path):
+    text = "Délibération du conseil : la SCIC reçoit une subvention.\n"
+    (start, end), = spans(text, ["la SCIC"], "codepoints")
+    representation = (f'<Representation guid="BEEF0000-0000-4000-8000-000000000002" plainTextPath="internal://rep.txt">'
+                      f'<PlainTextSelection guid="BEEF0000-0000-4000-8000-000000000003" startPosition="{start}" '
+                      f'endPosition="{end}" creatingUser="{{AAAAAAAA-0000-4000-8000-000000000001}}">'
+                      f'<Coding guid="BEEF0000-0000-4000-8000-000000000004"><CodeRef targetGUID="{COOP}"/></Coding>'
+                      "</PlainTextSelection></Representation>")
+    extra = (f'<PDFSource guid="BEEF0000-0000-4000-8000-000000000001" name="Délibération.pdf" path="internal://d.pdf">'
+             '<PDFSelection guid="BEEF0000-0000-4000-8000-000000000005" page="1" firstX="1" firstY="1" secondX="9" '
+             f'secondY="9"/>{representation}</PDFSource>'
+             '<PictureSource guid="BEEF0000-0000-4000-8000-000000000006" name="Photo.png" path="internal://p.png"/>')
+    qde = foreign_project("Note.txt", "internal://note.txt", [], extra_sources=extra)
+    archive = make_qdpx(tmp_path / "pdf.qdpx", qde, {"sources/note.txt": b"Une note.\n", "sources/rep.txt": text.encode(),
+                                                     "sources/d.pdf": b"%PDF-1.4", "sources/p.png": b"\x89PNG"})
+    corpus = Corpus.open(corpus_dir)
+    summary = import_project(corpus, archive, positions="codepoints")
+    doc_id = summary["doc_ids"]["Délibération.pdf"]
+    assert corpus.text(doc_id) == text
+    assert list(corpus.codings.replay().codings["text"]) == ["la SCIC"]
+    assert any("Photo.png" in s for s in summary["skipped_sources"])
+    assert any("Délibération.pdf : 1 sélection(s) dessinée(s)" in s for s in summary["skipped_sources"])

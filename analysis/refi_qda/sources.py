@@ -70,15 +70,30 @@ def _read_selection(path: Path, item: ET.Element, source_name: str) -> _Selectio
 
 
 def _read_sources(archive: _Archive, root: ET.Element) -> tuple[list[_Source], list[str]]:
-    """The text sources with their selections and variables (their own and their cases')."""
+    """The text sources with their selections and variables (their own and their cases').
+
+    A PDF source comes in through its text representation (the standard's ``Representation``, a
+    text source with its own selections), under the PDF's name and with the PDF's variables;
+    what has no text (pictures, sound, video, selections drawn on PDF pages) is listed as skipped.
+    """
     variables = {_guid_of(v.get("guid")): (v.get("name") or "").strip()
                  for v in _children(_child(root, "Variables"), "Variable")}
     sources, skipped = [], []
-    for element in _children(_child(root, "Sources"), "TextSource", "PictureSource", "PDFSource", "AudioSource",
-                             "VideoSource"):
-        name = (element.get("name") or element.get("guid") or "source").strip()
-        if element.tag != "TextSource":
-            skipped.append(f"{name} ({element.tag} : seules les sources texte sont importées)")
+    for container in _children(_child(root, "Sources"), "TextSource", "PictureSource", "PDFSource", "AudioSource",
+                               "VideoSource"):
+        name = (container.get("name") or container.get("guid") or "source").strip()
+        element = container
+        if container.tag == "PDFSource":
+            element = _child(container, "Representation")
+            drawn = len(_children(container, "PDFSelection"))
+            if element is None:
+                skipped.append(f"{name} (PDF sans représentation texte : seules les sources texte sont importées)")
+                continue
+            if drawn:
+                skipped.append(f"{name} : {drawn} sélection(s) dessinée(s) sur les pages du PDF, sans positions "
+                               "dans son texte (non importées)")
+        elif container.tag != "TextSource":
+            skipped.append(f"{name} ({container.tag} : seules les sources texte sont importées)")
             continue
         raw = archive.text_of(element, f"source « {name} »")
         selections = [_read_selection(archive.path, item, name) for item in _children(element, "PlainTextSelection")]
@@ -87,12 +102,17 @@ def _read_sources(archive: _Archive, root: ET.Element) -> tuple[list[_Source], l
         if whole:
             selections.append(_Selection(_guid_of(element.get("guid")), 0, 0, whole, [], [], whole=True))
         source = _Source(_guid_of(element.get("guid")), name, raw, selections, _note_refs(element),
-                         _guid_of(element.get("creatingUser")), _read_variables(element, variables))
+                         _guid_of(element.get("creatingUser") or container.get("creatingUser")),
+                         {**_read_variables(container, variables), **_read_variables(element, variables)})
         description = _text_of(_child(element, "Description"))
         if description:
             source.variables.setdefault("description", description)
         sources.append(source)
     by_guid = {source.guid: source for source in sources}
+    # A case may name the PDF rather than its representation.
+    by_guid.update({_guid_of(c.get("guid")): by_guid[_guid_of(r.get("guid"))]
+                    for c in _children(_child(root, "Sources"), "PDFSource")
+                    for r in [_child(c, "Representation")] if r is not None and _guid_of(r.get("guid")) in by_guid})
     for case in _children(_child(root, "Cases"), "Case"):
         values = _read_variables(case, variables)
         for reference in _children(case, "SourceRef"):
