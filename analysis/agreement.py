@@ -2,8 +2,10 @@
 
 Each code is judged present or absent in each unit, for each coder: a ~40-word segment
 (present when one of the coder's codings of that code overlaps it) or a single character.
-Only documents that every compared coder has coded are used: a document one coder has not
-opened yet says nothing about agreement. ``exclude_uncoded`` leaves out the units nobody coded
+Only documents that every compared coder has marked as finished (``atelier done``, a ``done``
+event of their log) are used: a document one coder has not finished says nothing about
+agreement, while one that a coder finished without coding anything is a complete disagreement
+with a coder who coded it. The documents left out are listed with the reason. ``exclude_uncoded`` leaves out the units nobody coded
 at all, which otherwise inflate agreement. The statistics come from scikit-learn
 (``cohen_kappa_score``) and the ``krippendorff`` package.
 """
@@ -24,9 +26,19 @@ OVERALL = "(ensemble)"
 UNITS = ("segment", "character")
 
 
-def _documents_coded_by_all(codings: pd.DataFrame, coders: list[str]) -> list[str]:
-    by_doc = codings.groupby("doc_id")["coder"].agg(set)
-    return sorted(doc for doc, who in by_doc.items() if set(coders) <= who)
+def compared_documents(codings: pd.DataFrame, finished: pd.DataFrame, coders: list[str]) -> tuple[list[str], pd.DataFrame]:
+    """The documents every coder of ``coders`` has finished, and the others that some of them
+    coded or finished (``doc_id``, ``reason`` in French), for the report."""
+    done = finished[finished["coder"].isin(coders)].groupby("doc_id")["coder"].agg(set)
+    coded = codings[codings["coder"].isin(coders)].groupby("doc_id")["coder"].agg(set)
+    used, left_out = [], []
+    for doc_id in sorted(set(done.index) | set(coded.index)):
+        missing = [c for c in coders if c not in done.get(doc_id, set())]
+        if not missing:
+            used.append(doc_id)
+        else:
+            left_out.append({"doc_id": doc_id, "reason": f"pas encore marqué terminé par {', '.join(missing)}"})
+    return used, pd.DataFrame(left_out, columns=["doc_id", "reason"])
 
 
 def presence(codings: pd.DataFrame, coders: list[str], units: pd.DataFrame) -> dict[str, np.ndarray]:
@@ -56,13 +68,15 @@ def character_units(texts: dict[str, str]) -> pd.DataFrame:
 
 
 def _statistics(matrix: np.ndarray) -> dict[str, float]:
+    if not matrix.shape[1]:  # no document finished by every coder yet
+        return {"percent_agreement": np.nan, "cohen_kappa": np.nan, "krippendorff_alpha": np.nan}
     pairs = list(itertools.combinations(range(matrix.shape[0]), 2))
-    percent = float(np.mean([np.mean(matrix[a] == matrix[b]) for a, b in pairs])) if matrix.shape[1] else np.nan
+    percent = float(np.mean([np.mean(matrix[a] == matrix[b]) for a, b in pairs]))
     with warnings.catch_warnings():
         # One value everywhere leaves kappa undefined: it is reported as NaN, not as a warning.
         warnings.simplefilter("ignore")
         kappas = [cohen_kappa_score(matrix[a], matrix[b], labels=[0, 1]) for a, b in pairs]
-    kappa = float(np.mean(kappas)) if matrix.shape[1] else np.nan
+    kappa = float(np.mean(kappas))
     try:
         alpha = float(krippendorff.alpha(reliability_data=matrix, level_of_measurement="nominal"))
     except ValueError:  # a single value everywhere: agreement is undefined, not perfect
@@ -70,30 +84,38 @@ def _statistics(matrix: np.ndarray) -> dict[str, float]:
     return {"percent_agreement": percent, "cohen_kappa": kappa, "krippendorff_alpha": alpha}
 
 
-def _units(corpus, codings: pd.DataFrame, coders: list[str], unit: str) -> pd.DataFrame:
+def _units(corpus, documents: list[str], unit: str) -> pd.DataFrame:
     if unit not in UNITS:
         raise ValueError(f"unit must be one of {UNITS}")
-    documents = _documents_coded_by_all(codings, coders)
     if unit == "segment":
         segments = corpus.units("segment")
         return segments[segments["doc_id"].isin(documents)].reset_index(drop=True)
     return character_units({doc_id: corpus.text(doc_id) for doc_id in documents})
 
 
+def _finished(corpus, finished: pd.DataFrame | None) -> pd.DataFrame:
+    return corpus.codings.replay().finished if finished is None else finished
+
+
 def agreement(corpus, codings: pd.DataFrame, coders: list[str] | None = None, unit: str = "segment",
-              exclude_uncoded: bool = False, codes: list[str] | None = None) -> pd.DataFrame:
-    """Agreement per code and overall (the ``(ensemble)`` row pools every code's units).
+              exclude_uncoded: bool = False, codes: list[str] | None = None,
+              finished: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Agreement per code and overall (the ``(ensemble)`` row pools every code's units), on the
+    documents every coder has finished (``finished``: the replay's, by default).
 
     With more than two coders, ``percent_agreement`` and ``cohen_kappa`` are means over the
-    pairs of coders; Krippendorff's alpha takes all coders at once.
+    pairs of coders; Krippendorff's alpha takes all coders at once. ``attrs`` holds the
+    documents used and ``left_out`` (the others, with the reason).
     """
-    coders = sorted(coders or codings["coder"].unique())
+    finished = _finished(corpus, finished)
+    coders = sorted(coders or set(codings["coder"]) | set(finished["coder"]))
     if len(coders) < 2:
         raise ValueError("il faut au moins deux codeurs pour mesurer un accord")
     chosen = codings[codings["coder"].isin(coders)]
     if codes:
         chosen = chosen[chosen["code"].isin({c for code in codes for c in with_descendants(code, chosen["code"])})]
-    units = _units(corpus, chosen, coders, unit)
+    documents, left_out = compared_documents(codings, finished, coders)
+    units = _units(corpus, documents, unit)
     by_code = presence(chosen, coders, units)
     keep = np.ones(len(units), dtype=bool)
     if exclude_uncoded and by_code:
@@ -107,32 +129,35 @@ def agreement(corpus, codings: pd.DataFrame, coders: list[str] | None = None, un
     rows.append({"code": OVERALL, "units": pooled.shape[1], "coded_units": int(pooled.any(axis=0).sum()),
                  **_statistics(pooled)})
     table = pd.DataFrame(rows)
-    table.attrs.update(unit=unit, coders=coders, exclude_uncoded=exclude_uncoded,
-                       documents=sorted(units["doc_id"].unique()))
+    table.attrs.update(unit=unit, coders=coders, exclude_uncoded=exclude_uncoded, documents=documents,
+                       left_out=left_out)
     return table
 
 
 def pairwise_kappa(corpus, codings: pd.DataFrame, coders: list[str] | None = None, unit: str = "segment",
-                   exclude_uncoded: bool = False) -> pd.DataFrame:
-    """Cohen's kappa over all codes pooled, for every pair of coders."""
+                   exclude_uncoded: bool = False, finished: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Cohen's kappa over all codes pooled, for every pair of coders (on the documents both finished)."""
+    finished = _finished(corpus, finished)
     coders = sorted(coders or codings["coder"].unique())
     rows = []
     for first, second in itertools.combinations(coders, 2):
-        overall = agreement(corpus, codings, [first, second], unit, exclude_uncoded).iloc[-1]
+        overall = agreement(corpus, codings, [first, second], unit, exclude_uncoded, finished=finished).iloc[-1]
         rows.append({"coder_a": first, "coder_b": second, "units": overall["units"],
                      "percent_agreement": overall["percent_agreement"], "cohen_kappa": overall["cohen_kappa"]})
     return pd.DataFrame(rows)
 
 
 def disagreements(corpus, codings: pd.DataFrame, coders: list[str] | None = None,
-                  unit: str = "segment") -> pd.DataFrame:
-    """The places where coders differ, for reconciliation: span, text, who coded it, who did not.
+                  unit: str = "segment", finished: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The places where coders differ, for reconciliation: span, text, who coded it, who did not
+    (on the documents every coder finished).
 
     With the character unit, neighbouring characters with the same disagreement form one span.
     """
+    finished = _finished(corpus, finished)
     coders = sorted(coders or codings["coder"].unique())
     chosen = codings[codings["coder"].isin(coders)]
-    units = _units(corpus, chosen, coders, unit)
+    units = _units(corpus, compared_documents(codings, finished, coders)[0], unit)
     rows = []
     for code, matrix in presence(chosen, coders, units).items():
         differs = matrix.min(axis=0) != matrix.max(axis=0)

@@ -91,6 +91,8 @@ class Annotator(anywidget.AnyWidget):
     error = traitlets.Unicode("").tag(sync=True)
     message = traitlets.Unicode("").tag(sync=True)
     revision = traitlets.Int(0).tag(sync=True)
+    #: Whether this coder has marked the document as finished (it then counts in the agreement).
+    finished = traitlets.Bool(False).tag(sync=True)
 
     def __init__(self, doc_id: str | None = None, coder: str = "", corpus: Corpus | None = None, **kwargs):
         super().__init__(**kwargs)
@@ -164,6 +166,7 @@ class Annotator(anywidget.AnyWidget):
             return
         self._log_state = signature
         replay = self._corpus.codings.replay()
+        self.finished = bool(((replay.finished["coder"] == self.coder) & (replay.finished["doc_id"] == self.doc_id)).any())
         latest = latest_versions(self._corpus.documents(include_replaced=True))
         family = {doc_id for doc_id, newest in latest.items() if newest == self.doc_id}
         placed = anchored_codings(self._corpus, replay.codings[replay.codings["doc_id"].isin(family)])
@@ -183,7 +186,10 @@ class Annotator(anywidget.AnyWidget):
         """Show at once what this annotator just wrote, without replaying every log."""
         coding_id = event.get("coding") or event.get("ref")
         kind = event["event"]
-        if kind == "add" and event["doc_id"] == self.doc_id:
+        if kind in ("done", "reopen"):
+            if event["doc_id"] == self.doc_id:
+                self.finished = kind == "done"
+        elif kind == "add" and event["doc_id"] == self.doc_id:
             self._placed[coding_id] = self._entry(coding_id, self.coder, event["code"], event["start"],
                                                   event["end"], event.get("memo", ""))
         elif kind == "remove":
@@ -258,6 +264,12 @@ class Annotator(anywidget.AnyWidget):
         if action == "memo":
             self.message = "Mémo enregistré"
             return [store.memo(self.coder, "coding", content["id"], content.get("memo", ""))]
+        if action == "done":
+            if self.finished:
+                self.message = "Document repris : il ne compte plus dans l’accord entre codeurs"
+                return [store.reopen(self.coder, self.doc_id)]
+            self.message = "Document marqué terminé : il compte dans l’accord entre codeurs"
+            return [store.mark_done(self.coder, self.doc_id)]
         if action in ("undo", "redo"):
             event = store.undo(self.coder) if action == "undo" else store.redo(self.coder)
             if event is None:

@@ -96,6 +96,19 @@ def _undo_redo(corpus: Corpus, args: argparse.Namespace) -> int:
     return 0
 
 
+def _done_reopen(corpus: Corpus, args: argparse.Namespace) -> int:
+    check_coder(args.coder)
+    corpus.document(args.doc_id)  # a French error for an unknown document
+    if args.command == "done":
+        corpus.codings.mark_done(args.coder, args.doc_id)
+        print(f"{args.doc_id} : codage terminé par {args.coder} ; il compte désormais dans l’accord entre codeurs "
+              f"(« atelier reopen {args.doc_id} --coder {args.coder} » pour le reprendre).")
+    else:
+        corpus.codings.reopen(args.coder, args.doc_id)
+        print(f"{args.doc_id} : repris par {args.coder} ; il ne compte plus dans l’accord jusqu’à « atelier done ».")
+    return 0
+
+
 def _memo(corpus: Corpus, args: argparse.Namespace) -> int:
     if args.target == "document":
         corpus.document(args.ref)
@@ -115,16 +128,19 @@ def _kwic(corpus: Corpus, args: argparse.Namespace) -> int:
 
 def _agreement(corpus: Corpus, args: argparse.Namespace) -> int:
     codings = current_codings(corpus, args.coders)
-    if codings["coder"].nunique() < 2:
+    finished = corpus.codings.replay(args.coders).finished
+    if len(set(codings["coder"]) | set(finished["coder"])) < 2:
         raise AtelierError("il faut les codages d’au moins deux codeurs pour mesurer un accord")
     if args.disagreements:
         print_table(disagreements(corpus, codings, args.coders, args.unit).assign(
             text=lambda t: t["text"].str.replace("\n", " ").str.slice(0, 70)))
         return 0
-    table = agreement(corpus, codings, args.coders, args.unit, args.exclude_uncoded)
+    table = agreement(corpus, codings, args.coders, args.unit, args.exclude_uncoded, finished=finished)
     print(f"Unité : {args.unit} ; codeurs : {', '.join(table.attrs['coders'])} ; "
-          f"documents codés par tous : {len(table.attrs['documents'])}"
+          f"documents terminés par tous : {len(table.attrs['documents'])}"
           + (" ; texte non codé exclu" if args.exclude_uncoded else ""))
+    for row in table.attrs["left_out"].itertuples():
+        print(f"  laissé de côté : {row.doc_id} ({row.reason} : « atelier done {row.doc_id} --coder … »)")
     print_table(table.rename(columns={"units": "unités", "coded_units": "unités codées",
                                       "percent_agreement": "accord %", "cohen_kappa": "kappa de Cohen",
                                       "krippendorff_alpha": "alpha de Krippendorff"}).round(3))
@@ -218,6 +234,13 @@ def add_coding_commands(commands) -> None:
         parser = commands.add_parser(name, help=text, description=text.capitalize() + ".")
         parser.add_argument("--coder", required=True)
         parser.set_defaults(handler=_undo_redo)
+
+    for name, text in (("done", "marquer un document comme entièrement codé (il compte alors dans l’accord)"),
+                       ("reopen", "reprendre le codage d’un document marqué terminé")):
+        parser = commands.add_parser(name, help=text, description=text.capitalize() + ".")
+        parser.add_argument("doc_id", metavar="DOC_ID")
+        parser.add_argument("--coder", required=True)
+        parser.set_defaults(handler=_done_reopen)
 
     memo = commands.add_parser("memo", help="écrire un mémo",
                                description="Mémo sur un document, un code ou un codage (texte vide : efface).")

@@ -73,16 +73,17 @@ def shared_coders(codings: pd.DataFrame) -> list[str]:
 
 
 def agreement_table(corpus: Corpus, codings: pd.DataFrame, codebook: pd.DataFrame) -> pd.DataFrame:
-    """Agreement by segment on the documents coded by every coder who shares one, French columns.
+    """Agreement by segment on the documents finished by every coder who shares one, French columns.
 
-    Empty when fewer than two coders have coded a common document.
+    Empty when fewer than two coders have finished a common document.
     """
-    coders = shared_coders(codings)
+    finished = corpus.codings.replay().finished
+    coders = shared_coders(finished)
     columns = ["Code", "Libellé", "Segments", "Segments codés", "Accord (%)", "Kappa de Cohen",
                "Alpha de Krippendorff"]
     if len(coders) < 2:
         return pd.DataFrame(columns=columns)
-    table = agreement(corpus, codings, coders, unit="segment", exclude_uncoded=False)
+    table = agreement(corpus, codings, coders, unit="segment", exclude_uncoded=False, finished=finished)
     labels = codebook.set_index("path")["label"].to_dict()
     labels[OVERALL] = "Tous les codes"
     result = pd.DataFrame({

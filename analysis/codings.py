@@ -19,7 +19,7 @@ import json
 import os
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -27,11 +27,12 @@ import pandas as pd
 from .errors import AtelierError
 from .fsio import folder_names
 
-EVENT_KINDS = ("add", "remove", "update", "memo")
+EVENT_KINDS = ("add", "remove", "update", "memo", "done", "reopen")
 MEMO_TARGETS = ("document", "code", "coding")
 CODING_FIELDS = ["doc_id", "text_sha256", "start", "end", "code", "text", "memo"]
 CODING_COLUMNS = ["coding_id", "coder", *CODING_FIELDS, "created", "updated"]
 MEMO_COLUMNS = ["target", "ref", "coder", "memo", "updated"]
+FINISHED_COLUMNS = ["coder", "doc_id", "updated"]
 _CODER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
@@ -64,6 +65,8 @@ class Replay:
     codings: pd.DataFrame
     memos: pd.DataFrame
     problems: list[LogProblem]
+    #: The documents each coder has marked as finished (``done`` events not reopened since).
+    finished: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=FINISHED_COLUMNS))
 
 
 @dataclass(frozen=True)
@@ -150,18 +153,21 @@ class CodingStore:
     def replay(self, coders: list[str] | None = None) -> Replay:
         codings: dict[str, dict] = {}
         memos: dict[tuple[str, str, str], dict] = {}
+        finished: dict[tuple[str, str], str] = {}
         problems: list[LogProblem] = []
         for coder in coders or self.coders():
             events, read_problems = self.events(coder)
             problems += read_problems
             for event in events:
-                problem = apply_event(codings, memos, event)
+                problem = apply_event(codings, memos, event, finished)
                 if problem:
                     problems.append(LogProblem(coder, event["_line"], problem))
         active = [{k: v for k, v in r.items() if k != "_active"} for r in codings.values() if r["_active"]]
         coding_table = pd.DataFrame(active, columns=CODING_COLUMNS).astype({"start": "int64", "end": "int64"})
         memo_table = pd.DataFrame([m for m in memos.values() if m["memo"]], columns=MEMO_COLUMNS)
-        return Replay(coding_table, memo_table, problems)
+        finished_table = pd.DataFrame([(coder, doc_id, ts) for (coder, doc_id), ts in finished.items()],
+                                      columns=FINISHED_COLUMNS)
+        return Replay(coding_table, memo_table, problems, finished_table)
 
     # -- actions ---------------------------------------------------------------------------
 
@@ -190,6 +196,15 @@ class CodingStore:
         if target == "coding":
             self._own_coding(coder, ref)
         return self.append(coder, {"event": "memo", "target": target, "ref": ref, "memo": text})
+
+    def mark_done(self, coder: str, doc_id: str) -> dict:
+        """The coder has finished coding ``doc_id``: agreement may now count it (see
+        :func:`analysis.agreement.agreement`); what the coder did not code there is a decision."""
+        return self.append(coder, {"event": "done", "doc_id": doc_id})
+
+    def reopen(self, coder: str, doc_id: str) -> dict:
+        """The coder takes ``doc_id`` up again: it is no longer finished."""
+        return self.append(coder, {"event": "reopen", "doc_id": doc_id})
 
     def _own_coding(self, coder: str, coding_id: str) -> None:
         codings = self.replay([coder]).codings
@@ -224,9 +239,18 @@ class CodingStore:
         return None
 
 
-def apply_event(codings: dict[str, dict], memos: dict, event: dict) -> str | None:
+def apply_event(codings: dict[str, dict], memos: dict, event: dict,
+                finished: dict[tuple[str, str], str] | None = None) -> str | None:
     """Apply one event to the state; return a problem (French) if it cannot apply."""
     kind = event["event"]
+    if kind in ("done", "reopen"):
+        if finished is not None:
+            key = (event.get("coder"), event.get("doc_id"))
+            if kind == "done":
+                finished[key] = event["ts"]
+            else:
+                finished.pop(key, None)
+        return None
     if kind == "memo":
         key = (event.get("target"), event.get("ref"), event.get("coder"))
         if event.get("target") == "coding":
@@ -260,18 +284,22 @@ def apply_event(codings: dict[str, dict], memos: dict, event: dict) -> str | Non
     return None
 
 
-def _state_before(events: list[dict]) -> tuple[dict, dict]:
+def _state_before(events: list[dict]) -> tuple[dict, dict, dict]:
     codings: dict[str, dict] = {}
     memos: dict = {}
+    finished: dict = {}
     for event in events:
-        apply_event(codings, memos, event)
-    return codings, memos
+        apply_event(codings, memos, event, finished)
+    return codings, memos, finished
 
 
 def inverse_event(history: list[dict], event: dict) -> dict:
     """The event that cancels ``event``, given the events before it."""
-    codings, memos = _state_before(history)
+    codings, memos, finished = _state_before(history)
     kind = event["event"]
+    if kind in ("done", "reopen"):  # back to what the document was before
+        was_finished = (event["coder"], event["doc_id"]) in finished
+        return {"event": "done" if was_finished else "reopen", "doc_id": event["doc_id"]}
     if kind == "add":
         return {"event": "remove", "coding": event["coding"]}
     if kind == "remove":

@@ -31,6 +31,7 @@ def ten_paragraphs(atelier, corpus_dir, tmp_path) -> Corpus:
             if mark:
                 inner = segment.start + 5  # a coding inside the segment marks it
                 atelier("code", "dix", inner, inner + 10, "theme", "--coder", coder)
+        atelier("done", "dix", "--coder", coder)
     return corpus
 
 
@@ -70,6 +71,8 @@ def test_character_agreement_by_hand(atelier, corpus_dir, tmp_path):
     atelier("ingest", source)
     atelier("code", "court", 0, 4, "x", "--coder", "a")
     atelier("code", "court", 2, 6, "x", "--coder", "b")
+    for coder in ("a", "b"):
+        atelier("done", "court", "--coder", coder)
     corpus = Corpus.open(corpus_dir)
     codings = current_codings(corpus)
     row = agreement(corpus, codings, unit="character").set_index("code").loc["x"]
@@ -82,17 +85,39 @@ def test_character_agreement_by_hand(atelier, corpus_dir, tmp_path):
     assert spans[["start", "end", "text", "coded_by"]].values.tolist() == [[0, 2, "ab", "a"], [4, 6, "ef", "b"]]
 
 
-def test_documents_not_coded_by_every_coder_are_left_out(atelier, corpus_dir, tmp_path):
-    for name in ("un", "deux"):
+def test_only_documents_finished_by_every_coder_count(atelier, corpus_dir, tmp_path):
+    for name in ("un", "deux", "trois"):
         (tmp_path / f"{name}.txt").write_text(f"Texte {name} assez long pour un segment.\n", encoding="utf-8")
         atelier("ingest", tmp_path / f"{name}.txt")
     atelier("code", "un", 0, 5, "x", "--coder", "a")
     atelier("code", "un", 0, 5, "x", "--coder", "b")
     atelier("code", "deux", 0, 5, "x", "--coder", "a")
+    atelier("code", "trois", 0, 5, "x", "--coder", "a")
+    for coder in ("a", "b"):
+        atelier("done", "un", "--coder", coder)
     corpus = Corpus.open(corpus_dir)
     table = agreement(corpus, current_codings(corpus))
     assert table.attrs["documents"] == ["un"]
     assert np.isnan(table.iloc[0]["krippendorff_alpha"]), "one value everywhere: alpha is undefined"
+    assert table.attrs["left_out"].values.tolist() == [["deux", "pas encore marqué terminé par a, b"],
+                                                       ["trois", "pas encore marqué terminé par a, b"]]
+    # b finished « deux » without coding anything there: a complete disagreement, which now counts
+    atelier("done", "deux", "--coder", "a")
+    atelier("done", "deux", "--coder", "b")
+    table = agreement(corpus, current_codings(corpus))
+    assert table.attrs["documents"] == ["deux", "un"]
+    assert table.set_index("code").loc["x", "percent_agreement"] == pytest.approx(0.5)
+    status, out, _ = atelier("agreement")
+    assert status == 0 and "laissé de côté : trois (pas encore marqué terminé par a, b" in out
+    # reopening, and undoing a « done », take the document out again
+    atelier("reopen", "deux", "--coder", "b")
+    assert agreement(corpus, current_codings(corpus)).attrs["documents"] == ["un"]
+    atelier("undo", "--coder", "b")
+    assert agreement(corpus, current_codings(corpus)).attrs["documents"] == ["deux", "un"]
+    atelier("undo", "--coder", "b")
+    assert agreement(corpus, current_codings(corpus)).attrs["documents"] == ["un"]
+    status, _, err = atelier("done", "inconnu", "--coder", "a")
+    assert status == 2 and "document inconnu" in err
 
 
 def test_cli_agreement(ten_paragraphs, atelier):

@@ -72,6 +72,19 @@ def test_add_from_browser_offsets_writes_the_selected_text(corpus):
     assert len(widget.codings) == 2 and widget.message == "Action annulée"
 
 
+def test_the_done_button_marks_the_document_finished_then_reopens_it(corpus):
+    widget = Annotator("entretien", coder="marie", corpus=corpus)
+    assert widget.finished is False
+    widget._on_message(widget, {"action": "done"}, [])
+    assert widget.finished is True and "compte dans l’accord" in widget.message
+    assert corpus.codings.replay().finished[["coder", "doc_id"]].values.tolist() == [["marie", "entretien"]]
+    assert Annotator("entretien", coder="marie", corpus=corpus).finished is True  # read back from the log
+    widget._on_message(widget, {"action": "done"}, [])
+    assert widget.finished is False and corpus.codings.replay().finished.empty
+    widget._on_message(widget, {"action": "undo"}, [])
+    assert widget.finished is True
+
+
 def test_two_annotators_on_one_document_stay_consistent(corpus):
     first = Annotator("entretien", coder="marie", corpus=corpus)
     second = Annotator("entretien", coder="paul", corpus=corpus)

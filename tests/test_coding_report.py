@@ -36,6 +36,9 @@ def coded(tmp_path_factory) -> Corpus:
     corpus.codings.add("bruno", PLAN, sha, 0, 200, SCIC, text[:200])
     private_sha = corpus.document(PRIVATE)["text_sha256"]
     corpus.codings.add("alice", PRIVATE, private_sha, 0, 40, SCIC, corpus.text(PRIVATE)[:40])
+    for coder in ("alice", "bruno"):
+        corpus.codings.mark_done(coder, PLAN)
+    corpus.codings.mark_done("alice", PRIVATE)
     return corpus
 
 

@@ -158,6 +158,8 @@ function render({model, el}) {
     docSelect,
     h("button", {class: "at-btn", title: "Document suivant", onclick: () => model.send({action: "next"})}, "▶"),
     h("span", {class: "at-coder"}),
+    h("button", {class: "at-btn at-done", title: "Marquer le document comme entièrement codé : il compte alors dans l’accord entre codeurs",
+      onclick: () => send({action: "done"})}),
     h("button", {class: "at-btn at-undo", title: "Annuler (Ctrl+Z)", onclick: () => send({action: "undo"})}, "↶ Annuler"),
     h("button", {class: "at-btn at-redo", title: "Rétablir (Ctrl+Maj+Z)", onclick: () => send({action: "redo"})}, "↷ Rétablir"));
   const errorBox = h("div", {class: "at-error", role: "alert"});
@@ -214,6 +216,9 @@ function render({model, el}) {
   const drawHeader = () => {
     title.textContent = model.get("title") || model.get("doc_id");
     header.querySelector(".at-coder").textContent = model.get("coder") ? `Codeur : ${model.get("coder")}` : "";
+    const done = header.querySelector(".at-done");
+    done.textContent = model.get("finished") ? "✓ Terminé (reprendre)" : "Marquer terminé";
+    done.setAttribute("aria-pressed", String(model.get("finished")));
     docSelect.replaceChildren(...model.get("documents").map((d) => h("option", {value: d.doc_id, selected: d.doc_id === model.get("doc_id")}, d.title.slice(0, 80))));
     textEl.dataset.length = String(model.get("text").length);
   };
@@ -304,6 +309,7 @@ function render({model, el}) {
   model.on("change:shown_coders", () => renderText(model, state));
   model.on("change:code_filter", () => renderText(model, state));
   model.on("change:focus", scrollToFocus);
+  model.on("change:finished", drawHeader);
   model.on("change:error", drawStatus);
   model.on("change:message", drawStatus);
   model.on("change:codebook", drawCodebook);
