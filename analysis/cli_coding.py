@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .agreement import UNITS as AGREEMENT_UNITS, agreement, disagreements, pairwise_kappa
+from .agreement import UNITS as AGREEMENT_UNITS, agreement, coding_comparison, disagreements, pairwise_kappa
 from .anchoring import anchored_codings, check_span
 from .cli_table import print_table
 from .codebook import check_codebook, load_codebook, tree_text
@@ -131,6 +131,18 @@ def _agreement(corpus: Corpus, args: argparse.Namespace) -> int:
     finished = corpus.codings.replay(args.coders).finished
     if len(set(codings["coder"]) | set(finished["coder"])) < 2:
         raise AtelierError("il faut les codages d’au moins deux codeurs pour mesurer un accord")
+    if args.comparison:
+        coders = sorted(args.coders or set(codings["coder"]) | set(finished["coder"]))
+        if len(coders) != 2:
+            raise AtelierError("la comparaison de codage porte sur deux codeurs : --coders A B")
+        table = coding_comparison(corpus, codings, *coders, finished=finished)
+        print(f"Comparaison de codage (à la manière de NVivo), {coders[0]} (A) et {coders[1]} (B), en caractères, "
+              f"sur {len(table.attrs['documents'])} document(s) terminé(s) par les deux :")
+        print_table(table.rename(columns={
+            "characters": "caractères", "kappa": "kappa", "agreement": "accord %", "a_and_b": "A et B %",
+            "neither": "ni A ni B %", "disagreement": "désaccord %", "a_not_b": "A sans B %", "b_not_a": "B sans A %",
+            "a_codings": "codages de A", "b_codings": "codages de B"}).round(2))
+        return 0
     if args.disagreements:
         print_table(disagreements(corpus, codings, args.coders, args.unit).assign(
             text=lambda t: t["text"].str.replace("\n", " ").str.slice(0, 70)))
@@ -264,6 +276,8 @@ def add_coding_commands(commands) -> None:
     agree.add_argument("--unit", choices=AGREEMENT_UNITS, default="segment", help="unité (défaut : segment)")
     agree.add_argument("--exclude-uncoded", action="store_true", help="exclure le texte que personne n’a codé")
     agree.add_argument("--disagreements", action="store_true", help="lister les désaccords à discuter")
+    agree.add_argument("--comparison", action="store_true",
+                       help="comparaison de codage par code et par document, en caractères (comme NVivo), pour deux codeurs")
     agree.set_defaults(handler=_agreement)
 
     export = commands.add_parser("export", help="exporter au format REFI-QDA (.qdpx, .qdc)",

@@ -125,3 +125,28 @@ def test_cli_agreement(ten_paragraphs, atelier):
     assert status == 0 and "kappa de Cohen" in out and "0.583" in out and "0.604" in out
     status, out, _ = atelier("agreement", "--disagreements")
     assert status == 0 and [line.split()[:2] for line in out.splitlines()[1:]] == [["theme", "dix"]] * 2
+
+
+def test_coding_comparison_per_code_and_document_in_characters(atelier, corpus_dir, tmp_path):
+    source = tmp_path / "court.txt"
+    source.write_text("abcdefghij\n", encoding="utf-8")
+    atelier("ingest", source)
+    atelier("code", "court", 0, 4, "x", "--coder", "a")
+    atelier("code", "court", 2, 6, "x", "--coder", "b")
+    atelier("code", "court", 8, 10, "y", "--coder", "a")
+    for coder in ("a", "b"):
+        atelier("done", "court", "--coder", coder)
+    corpus = Corpus.open(corpus_dir)
+    from analysis.agreement import coding_comparison
+
+    table = coding_comparison(corpus, current_codings(corpus), "a", "b").set_index("code")
+    x, y = table.loc["x"], table.loc["y"]
+    # 11 characters; x: both on c, d (2), neither on g…\n (5), a alone on a, b, b alone on e, f
+    assert (x["a_and_b"], x["neither"], x["a_not_b"], x["b_not_a"]) == pytest.approx(
+        (200 / 11, 500 / 11, 200 / 11, 200 / 11))
+    assert x["agreement"] == pytest.approx(700 / 11) and x["disagreement"] == pytest.approx(400 / 11)
+    assert x["kappa"] == pytest.approx((7 / 11 - 65 / 121) / (1 - 65 / 121))
+    assert (x["a_codings"], x["b_codings"]) == ("0–4", "2–6")
+    assert y["kappa"] == 0 and y["b_codings"] == "" and y["agreement"] == pytest.approx(900 / 11)
+    status, out, _ = atelier("agreement", "--comparison")
+    assert status == 0 and "comme NVivo" not in out and "Comparaison de codage" in out and "0–4" in out
