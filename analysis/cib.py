@@ -20,7 +20,8 @@ cross-impact matrix
 
 CIB (Weimer-Jehle, as in ScenarioWizard)
     The *impact balance* of a variant is the sum of the impacts it receives from the chosen
-    variants (of the other descriptors, and of its own descriptor when its block is not empty). A descriptor's inconsistency is the largest balance among
+    variants (of the other descriptors, and of its own when its block is not empty). A
+    descriptor's inconsistency is the largest balance among
     its variants minus the balance of its chosen variant; a scenario's inconsistency is the largest
     over its descriptors, and it is consistent when that is 0 (or at most ``max_inconsistency``).
     The *total impact score* is the sum of the balances of the chosen variants.
@@ -168,14 +169,15 @@ def _field(matrix: pd.DataFrame, kind: str = "cib") -> _Field:
         raise ValueError(f"case vide hors des blocs d’un même descripteur : impact de "
                          f"{_label(*rows[r])} sur {_label(*rows[c])}")
     low, high = GMA_SCALE if kind == "gma" else (-np.inf, np.inf)
-    bad = ~same & ((values != np.round(values)) | (values < low) | (values > high))
+    checked = ~same if kind == "gma" else ~np.isnan(values)
+    bad = checked & ((values != np.round(values)) | (values < low) | (values > high))
     if bad.any():
         r, c = np.argwhere(bad)[0]
         expected = "0 ou 1" if kind == "gma" else "un entier"
         raise ValueError(f"valeur {values[r, c]:g} pour l’impact de {_label(*rows[r])} sur "
                          f"{_label(*rows[c])} : {expected} attendu")
     # Cells inside a descriptor's own block count, as in ScenarioWizard; blank ones are zero.
-    impacts = np.where(same & (kind == "gma") | np.isnan(values), 0, values).astype(np.int64)
+    impacts = np.where((same & (kind == "gma")) | np.isnan(values), 0, values).astype(np.int64)
     return _Field(tuple(descriptors), tuple(tuple(v) for v in variants), starts, sizes, owner, impacts)
 
 
