@@ -5,8 +5,8 @@ Each code is judged present or absent in each unit, for each coder: a ~40-word s
 Only documents that every compared coder has marked as finished (``atelier done``, a ``done``
 event of their log) are used: a document one coder has not finished says nothing about
 agreement, while one that a coder finished without coding anything is a complete disagreement
-with a coder who coded it. The documents left out are listed with the reason. ``exclude_uncoded`` leaves out the units nobody coded
-at all, which otherwise inflate agreement. The statistics come from scikit-learn
+with a coder who coded it. The documents left out are listed with the reason.
+``exclude_uncoded`` leaves out the units nobody coded at all, which otherwise inflate agreement. The statistics come from scikit-learn
 (``cohen_kappa_score``) and the ``krippendorff`` package.
 """
 
@@ -26,7 +26,8 @@ OVERALL = "(ensemble)"
 UNITS = ("segment", "character")
 
 
-def compared_documents(codings: pd.DataFrame, finished: pd.DataFrame, coders: list[str]) -> tuple[list[str], pd.DataFrame]:
+def compared_documents(codings: pd.DataFrame, finished: pd.DataFrame,
+                       coders: list[str]) -> tuple[list[str], pd.DataFrame]:
     """The documents every coder of ``coders`` has finished, and the others that some of them
     coded or finished (``doc_id``, ``reason`` in French), for the report."""
     done = finished[finished["coder"].isin(coders)].groupby("doc_id")["coder"].agg(set)

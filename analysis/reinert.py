@@ -106,10 +106,11 @@ def binarize(X) -> sparse.csr_array:
 def merge_segments(sizes, doc_ids, min_size: int) -> np.ndarray:
     """Group consecutive segments of a document into units of at least ``min_size`` terms.
 
-    This is rainette's ``compute_uc``: starting from a segment, the following segments of the
-    same document are added until the unit holds at least ``min_size`` terms (sum of the
-    segments' numbers of distinct terms); the next unit starts after it. A unit that reaches
-    the end of its document stays smaller.
+    As rainette's ``merge_segments`` (formerly ``compute_uc``) does it: starting from a segment,
+    the following segments of the same document are added until the unit holds at least
+    ``min_size`` terms (sum of the segments' numbers of distinct terms); the next unit starts
+    after it. A unit still too small at the end of its document joins the document's previous
+    unit, if it has one (otherwise it stays smaller, as rainette warns).
 
     Parameters
     ----------
@@ -129,7 +130,7 @@ def merge_segments(sizes, doc_ids, min_size: int) -> np.ndarray:
     Examples
     --------
     >>> merge_segments([3, 1, 2, 5, 1], ["a", "a", "a", "b", "b"], 4).tolist()
-    [0, 0, 1, 2, 3]
+    [0, 0, 0, 1, 1]
     """
     sizes = np.asarray(sizes)
     if min_size <= 1:
@@ -140,15 +141,22 @@ def merge_segments(sizes, doc_ids, min_size: int) -> np.ndarray:
     doc_ids = np.asarray(doc_ids)
     if doc_ids.shape != sizes.shape:
         raise ValueError(f"doc_ids a {doc_ids.size} valeurs pour {sizes.size} segments.")
-    units = np.empty(sizes.size, dtype=np.intp)
-    unit, current = -1, min_size
-    for index, size in enumerate(sizes.tolist()):
-        if current >= min_size or doc_ids[index] != doc_ids[index - 1]:
-            unit += 1
-            current = 0
-        units[index] = unit
-        current += size
-    return units
+    first = np.arange(sizes.size)  # each segment's unit, named by the unit's first segment
+    index = 0
+    while index < sizes.size:
+        current, last = sizes[index], index
+        while current < min_size:
+            if last + 1 < sizes.size and doc_ids[last + 1] == doc_ids[last]:
+                last += 1
+                current += sizes[last]
+                first[last] = index
+            else:
+                earlier = first[(doc_ids == doc_ids[last]) & (first < first[last])]
+                if earlier.size:
+                    first[first == first[last]] = earlier.max()
+                break
+        index = last + 1
+    return np.unique(first, return_inverse=True)[1]
 
 
 # ----------------------------------------------------------------- one split

@@ -303,9 +303,28 @@ def test_identical_segments_cannot_be_split():
     assert model.n_clusters_ == 1 and model.labels_.tolist() == [1] * 8
 
 
+#: rainette's ``mini_dfm`` (tests/testthat/test_utils.R): the number of terms of its 7 segments.
+RAINETTE_MINI_SIZES = [3, 2, 1, 4, 5, 1, 3]
+
+
+@pytest.mark.parametrize("documents, min_size, rainette_ids", [
+    (["doc1"] * 7, 0, [1, 2, 3, 4, 5, 6, 7]),
+    (["doc1"] * 7, 1, [1, 2, 3, 4, 5, 6, 7]),
+    (["doc1"] * 7, 3, [1, 2, 2, 4, 5, 6, 6]),
+    (["doc1", "doc1", "doc1", "doc2", "doc2", "doc2", "doc3"], 3, [1, 2, 2, 4, 5, 5, 7]),
+    (["doc1", "doc1", "doc1", "doc2", "doc3", "doc3", "doc3"], 4, [1, 1, 1, 4, 5, 6, 6]),
+    (["doc1", "doc1", "doc1", "doc1", "doc3", "doc3", "doc3"], 6, [1, 1, 1, 1, 5, 5, 5]),
+    (["doc1", "doc2", "doc3", "doc4", "doc4", "doc5", "doc5"], 3, [1, 2, 3, 4, 5, 6, 6]),
+])
+def test_segments_are_merged_as_rainette_merges_them(documents, min_size, rainette_ids):
+    # rainette names a unit by its first segment (from 1); ours are numbered 0, 1, … in text order
+    expected = np.unique(rainette_ids, return_inverse=True)[1].tolist()
+    assert merge_segments(RAINETTE_MINI_SIZES, documents, min_size).tolist() == expected
+
+
 def test_segments_are_merged_within_documents_when_asked():
-    # sizes 3 1 2 | 5 1 with min size 4: units {0, 1}, {2} (end of document a), {3}, {4}
-    assert merge_segments([3, 1, 2, 5, 1], ["a", "a", "a", "b", "b"], 4).tolist() == [0, 0, 1, 2, 3]
+    # sizes 3 1 2 | 5 1 with min size 4: {0, 1} then 2, too small at the end of document a, joins it
+    assert merge_segments([3, 1, 2, 5, 1], ["a", "a", "a", "b", "b"], 4).tolist() == [0, 0, 0, 1, 1]
     assert merge_segments([3, 1, 2], None, 0).tolist() == [0, 1, 2]
     with pytest.raises(ValueError, match="doc_ids"):
         merge_segments([3, 1, 2], None, 4)
