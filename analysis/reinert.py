@@ -419,7 +419,7 @@ class Reinert(ClusterMixin, BaseEstimator):
         Number of classes wanted; fewer are returned when no class can be split any more.
     min_split_members : int, default=5
         A class is split only if it has at least this many units (segments, or merged
-        segments when ``min_segment_size > 0``).
+        segments when ``min_segment_size > 0``); at least 3, as in rainette.
     min_segment_size : int, default=0
         When above 1, consecutive segments of a document are merged into units of at least
         this many terms before classifying (see :func:`merge_segments`); ``fit`` then needs
@@ -433,6 +433,10 @@ class Reinert(ClusterMixin, BaseEstimator):
         Start vector of ARPACK for classes whose table has more than 400 rows and columns.
         The first axis does not depend on it unless its singular value is tied; ``None``
         uses a fixed seed, so that two fits always agree.
+    split_smaller_classes : bool, default=False
+        rainette splits the largest class each time and stops when it cannot (fewer than
+        ``min_split_members`` units, or no cut): the default. With ``True``, the next largest
+        class is tried instead, so that more classes may be found (a deviation from rainette).
 
     Attributes
     ----------
@@ -476,17 +480,18 @@ class Reinert(ClusterMixin, BaseEstimator):
     """
 
     def __init__(self, n_clusters=10, min_split_members=5, min_segment_size=0,
-                 min_term_frequency=3, max_reassign_iter=None, random_state=None):
+                 min_term_frequency=3, max_reassign_iter=None, random_state=None, split_smaller_classes=False):
         self.n_clusters = n_clusters
         self.min_split_members = min_split_members
         self.min_segment_size = min_segment_size
         self.min_term_frequency = min_term_frequency
         self.max_reassign_iter = max_reassign_iter
         self.random_state = random_state
+        self.split_smaller_classes = split_smaller_classes
 
     def _check_params(self):
         _check_int("n_clusters", self.n_clusters, 1)
-        _check_int("min_split_members", self.min_split_members, 2)
+        _check_int("min_split_members", self.min_split_members, 3)
         _check_int("min_segment_size", self.min_segment_size, 0)
         _check_int("min_term_frequency", self.min_term_frequency, 1)
         _check_int("max_reassign_iter", self.max_reassign_iter, 0, allow_none=True)
@@ -547,11 +552,14 @@ class Reinert(ClusterMixin, BaseEstimator):
         splits = []
         unsplittable = set()
         while classified.size and len(members) < self.n_clusters:
-            candidates = [node for node, rows in members.items()
-                          if node not in unsplittable and rows.size >= self.min_split_members]
+            candidates = sorted((node for node in members if node not in unsplittable),
+                                key=lambda candidate: (-members[candidate].size, candidate))
+            if not self.split_smaller_classes:  # rainette: the largest class, or stop
+                candidates = [] if unsplittable else candidates[:1]
+            candidates = [node for node in candidates if members[node].size >= self.min_split_members]
             if not candidates:
                 break
-            node = min(candidates, key=lambda candidate: (-members[candidate].size, candidate))
+            node = candidates[0]
             rows = members[node]
             result = _split_class(units[rows], self.max_reassign_iter, random_state)
             if result is None:

@@ -112,7 +112,7 @@ def test_unbalanced_groups_worked_out_by_hand():
     # E1 = 6/8 × [4, 3, 1] = [3, 2.25, 0.75], E2 = 2/8 × [4, 3, 1] = [1, 0.75, 0.25]
     # chi2 = 0 + 0.75²/2.25 + 0.75²/0.75 + 0 + 0.75²/0.75 + 0.75²/0.25 = 0.25 + 0.75 + 0.75 + 2.25
     X = np.array([[1, 1, 0], [1, 1, 0], [1, 1, 0], [1, 0, 1]])
-    model = Reinert(n_clusters=2, min_split_members=2, min_term_frequency=1).fit(X)
+    model = Reinert(n_clusters=2, min_split_members=3, min_term_frequency=1).fit(X)
     assert model.labels_.tolist() == [1, 1, 1, 2]
     assert model.tree_["chi2"].iloc[0] == pytest.approx(0.25 + 0.75 + 0.75 + 2.25)
 
@@ -345,7 +345,7 @@ def test_scikit_learn_conventions():
     model = Reinert(n_clusters=4, min_term_frequency=2, random_state=0)
     assert model.get_params() == {"n_clusters": 4, "min_split_members": 5, "min_segment_size": 0,
                                   "min_term_frequency": 2, "max_reassign_iter": None,
-                                  "random_state": 0}
+                                  "random_state": 0, "split_smaller_classes": False}
     copy = clone(model)
     assert copy is not model and copy.get_params() == model.get_params()
     assert not hasattr(copy, "labels_")
@@ -363,7 +363,7 @@ def test_scikit_learn_conventions():
 
 
 @settings(max_examples=120, deadline=None)
-@given(st.integers(1, 30), st.integers(1, 10), st.integers(1, 6), st.integers(2, 6),
+@given(st.integers(1, 30), st.integers(1, 10), st.integers(1, 6), st.integers(3, 6),
        st.integers(1, 3), st.data())
 def test_random_binary_matrices(n_segments, n_terms, n_clusters, min_split_members,
                                 min_term_frequency, data):
@@ -507,3 +507,21 @@ def test_classification_of_the_seed_action_plan_paragraphs():
     assert "référent" in set(profiles.groupby("class").head(3)["term"])
     segments = characteristic_segments(X, model.labels_, profiles, n=3)
     assert set(segments["class"]) == set(range(1, model.n_clusters_ + 1))
+
+
+def test_classification_stops_when_the_largest_class_cannot_be_split_as_rainette():
+    X, _ = four_blocks(sizes=(30, 24, 18, 12))
+    rainette_like = Reinert(n_clusters=10, min_split_members=25).fit(X)
+    parents = (rainette_like.tree_["size_left"] + rainette_like.tree_["size_right"]).tolist()
+    largest_left = max(rainette_like.classes_["size"])
+    assert largest_left < 25 and all(size >= 25 for size in parents)
+    with pytest.raises(ValueError, match="min_split_members doit être un entier ≥ 3"):
+        Reinert(min_split_members=2).fit(X)
+    # 20 identical segments against two blocks of 6 that share a term: the first split leaves the
+    # 20 (which cannot be split) as the largest class: rainette stops there, the option goes on
+    same, left, right = np.zeros((20, 10), dtype=int), np.zeros((6, 10), dtype=int), np.zeros((6, 10), dtype=int)
+    same[:, :3], left[:, 3:6], right[:, 6:9], left[:, 9], right[:, 9] = 1, 1, 1, 1, 1
+    blocks = np.vstack([same, left, right])
+    assert Reinert(n_clusters=3, min_term_frequency=1).fit(blocks).classes_["size"].tolist() == [20, 12]
+    assert Reinert(n_clusters=3, min_term_frequency=1, split_smaller_classes=True).fit(
+        blocks).classes_["size"].tolist() == [20, 6, 6]
