@@ -29,16 +29,20 @@ Conventions
 * Final labels ``1..k`` number the leaves in dendrogram order (depth first, left before
   right), as rainette numbers its groups; ``0`` means unclassified (a segment with no kept
   term). ``Reinert.labels_at(k)`` gives the labels after ``k - 1`` splits, numbered the same way.
-* The class to split is the largest splittable one (ties: the smallest node id). Unlike
-  rainette, which stops when its largest class cannot be split, the next largest is tried.
+* The class to split is the largest one (ties: the smallest node id); when it cannot be split
+  (fewer than ``min_split_members`` units, at least 3, or no cut) the classification stops,
+  as rainette's does. ``split_smaller_classes=True`` tries the next largest class instead.
+* ``min_segment_size`` merges consecutive segments of a document into units as rainette's
+  ``merge_segments`` does (:func:`merge_segments`, rainette's test cases reproduced).
 * Results are deterministic: the only iterative part (ARPACK, for large classes) starts
   from a vector drawn from ``random_state`` (a fixed seed when it is ``None``); ties in the
   cut scan and in the moves go to the first segment in ``X``.
 
-Differences with rainette: terms are filtered once (``min_term_frequency``, counted in
-segments) and each split only ignores the terms absent from the class; rainette's per-split
-feature selection (``tsj`` within each child and the ``cc_test`` contingency coefficient) is
-not applied.
+Differences with rainette still in place: terms are filtered once (``min_term_frequency``,
+counted in segments; rainette has no such global filter) and each split only ignores the terms
+absent from the class; rainette's per-split feature selection (``tsj`` within each child and the
+``cc_test`` contingency coefficient) is not applied, and ties between classes of equal size go to
+the smallest node id rather than to rainette's list order.
 """
 
 from __future__ import annotations
