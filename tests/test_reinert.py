@@ -525,3 +525,14 @@ def test_classification_stops_when_the_largest_class_cannot_be_split_as_rainette
     assert Reinert(n_clusters=3, min_term_frequency=1).fit(blocks).classes_["size"].tolist() == [20, 12]
     assert Reinert(n_clusters=3, min_term_frequency=1, split_smaller_classes=True).fit(
         blocks).classes_["size"].tolist() == [20, 6, 6]
+
+
+def test_rainette_mini_dfm_first_split():
+    """rainette's test_rainette1.R: ``rainette(mini_dfm, k = 2, min_segment_size = 1, min_split_members = 3)``
+    gives groups c(2, 2, 1, 2, 2, 1, 2) at height 4.843137 (rainette has no global term filter)."""
+    mini_dfm = np.array([[1, 1, 1, 0, 0], [0, 0, 1, 1, 0], [1, 0, 0, 0, 0], [1, 1, 1, 1, 0],
+                         [1, 1, 1, 1, 1], [1, 0, 0, 0, 0], [1, 1, 1, 0, 0]])
+    model = Reinert(n_clusters=2, min_split_members=3, min_term_frequency=1).fit(mini_dfm)
+    rainette_groups = [2, 2, 1, 2, 2, 1, 2]
+    assert adjusted_rand_score(rainette_groups, model.labels_) == 1
+    assert model.tree_["chi2"].iloc[0] == pytest.approx(4.843137, abs=1e-6)
