@@ -30,26 +30,15 @@ GMA (Ritchey's general morphological analysis)
 
 Enumeration
 -----------
-:func:`consistent_scenarios` and :func:`compatible_configurations` are exact and complete, and
-do not visit the whole product. They run a depth-first search over the descriptors, ordered
-so that fixed descriptors come first and each next descriptor is the one most strongly linked
-(sum of absolute impacts both ways) to those already placed. Every partial assignment carries,
-for each variant of each descriptor, whether it is still *possible*:
-
-* CIB: with ``P`` the partial balances and, for two variants ``a`` and ``b`` of the same
-  descriptor, ``R(a, b)`` the sum over the unplaced descriptors ``i`` of
-  ``max over variants v of i of (M[v, a] − M[v, b])`` (the most that ``a`` can still gain on
-  ``b``), variant ``a`` can no longer end within ``m`` of ``b`` when
-  ``P[b] − P[a] > m + R(a, b)``; it is then struck out. This bound is admissible (it never
-  strikes out a variant of a scenario that ends within ``m``), and it only grows as descriptors
-  are placed, so a struck variant stays struck. A branch is cut when a placed descriptor's chosen
-  variant is struck or when an unplaced descriptor has no variant left; unplaced descriptors are
-  only tried on their remaining variants. At the leaves the bound is exact.
-* GMA: placing a variant strikes out every variant incompatible with it (forward checking); a
-  branch is cut when a descriptor has no variant left.
-
-The search is vectorised with numpy: the open branches of one depth are expanded together in
-blocks of a few thousand (deepest depth first, so memory stays bounded).
+:func:`consistent_scenarios` is exact and complete and does not visit the whole product: a
+compiled branch-and-bound with domain propagation (:mod:`analysis.cib_search`, which explains
+the bound). Results stream from the search, so memory stays bounded; it stops after
+``max_scenarios`` scenarios (an under-constrained field: the frame's ``attrs`` say so).
+:func:`compatible_configurations` (GMA) runs a depth-first search with forward checking: placing
+a variant strikes out every variant incompatible with it, and a branch is cut when a descriptor
+has no variant left; descriptors are placed fixed ones first, then each next one the most
+strongly linked to those already placed, and the open branches of one depth are expanded
+together with numpy in blocks of a few thousand (deepest depth first).
 :func:`brute_force_consistent` evaluates the whole product (in blocks) and is kept for tests and
 benchmarks.
 
@@ -65,16 +54,21 @@ Errors in tables passed to the functions are :class:`ValueError` in French.
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from tqdm.auto import tqdm
 
 INCONSISTENCY = "inconsistency"
 TOTAL_IMPACT_SCORE = "total_impact_score"
 CIB_SCALE = (-3, 3)
 GMA_SCALE = (0, 1)
 BRUTE_FORCE_LIMIT = 50_000_000
+MAX_SCENARIOS = 10_000
+PROGRESS_DELAY = 1.0  # seconds of search before the progress bar shows
+IMPACT_LIMIT = 1_000_000  # balances of hundreds of descriptors stay far from the 64-bit limit
 _BLOCK = 8192  # open branches expanded together
 
 
@@ -168,12 +162,12 @@ def _field(matrix: pd.DataFrame, kind: str = "cib") -> _Field:
         r, c = np.argwhere(blank)[0]
         raise ValueError(f"case vide hors des blocs d’un même descripteur : impact de "
                          f"{_label(*rows[r])} sur {_label(*rows[c])}")
-    low, high = GMA_SCALE if kind == "gma" else (-np.inf, np.inf)
+    low, high = GMA_SCALE if kind == "gma" else (-IMPACT_LIMIT, IMPACT_LIMIT)
     checked = ~same if kind == "gma" else ~np.isnan(values)
     bad = checked & ((values != np.round(values)) | (values < low) | (values > high))
     if bad.any():
         r, c = np.argwhere(bad)[0]
-        expected = "0 ou 1" if kind == "gma" else "un entier"
+        expected = "0 ou 1" if kind == "gma" else f"un entier entre −{IMPACT_LIMIT:,} et {IMPACT_LIMIT:,}".replace(",", "\u202f")
         raise ValueError(f"valeur {values[r, c]:g} pour l’impact de {_label(*rows[r])} sur "
                          f"{_label(*rows[c])} : {expected} attendu")
     # Cells inside a descriptor's own block count, as in ScenarioWizard; blank ones are zero.
@@ -360,71 +354,25 @@ def _alive(domain: np.ndarray, starts: np.ndarray) -> np.ndarray:
     return np.logical_or.reduceat(domain, starts, axis=1).all(axis=1)
 
 
-def _size_groups(field: _Field) -> list[np.ndarray]:
-    """Flat variant indices, ``(descriptors, k)``, for each group of descriptors with k variants."""
-    groups = []
-    for k in np.unique(field.sizes):
-        members = np.flatnonzero(field.sizes == k)
-        groups.append(field.starts[members][:, None] + np.arange(k)[None, :])
-    return groups
+def _cib_search(field: _Field, max_inconsistency: int, fixed: dict[int, int], max_scenarios: int | None,
+                progress: bool):
+    """Scenarios within ``max_inconsistency`` (at most ``max_scenarios``) and the search's record."""
+    from .cib_search import Search  # numba is loaded (and the search compiled) only when needed
 
-
-def _cib_search(field: _Field, max_inconsistency: int, fixed: dict[int, int]):
-    """All scenarios within ``max_inconsistency``: (indices, inconsistency, total score)."""
-    n, total = len(field.descriptors), field.n_variants
-    impacts = field.impacts
-    reach = 2 * int(np.abs(impacts).max(initial=0)) * n + abs(int(max_inconsistency))
-    dtype = np.int16 if reach < 30_000 else np.int64
-    order = _search_order(field, impacts, fixed)
-    # Descriptors are handled in groups of equal numbers of variants, as (rows, descriptors, k)
-    # arrays. For variants a, b of one descriptor and a source descriptor i, gain[i, ., a, b] is
-    # the most that a can gain on b from i (max over the variants v of i of M[v, a] - M[v, b]);
-    # limits[depth] adds up the gains of the descriptors not placed yet at that depth.
-    groups = []
-    for index in _size_groups(field):
-        received = impacts[:, index]  # (V, descriptors, k)
-        gain = np.maximum.reduceat(received[:, :, :, None] - received[:, :, None, :], field.starts, axis=0)
-        remaining = np.zeros((n + 1,) + gain.shape[1:], dtype=np.int64)
-        for depth in range(n - 1, -1, -1):
-            remaining[depth] = remaining[depth + 1] + gain[order[depth]]
-        groups.append((index, (remaining + max_inconsistency).astype(dtype)))
-    rows = impacts.astype(dtype)
-
-    def strike(depth, balances, domain):
-        """Strike out the variants left behind for good; keep the rows still possible."""
-        keep = np.ones(len(balances), dtype=bool)
-        for index, limits in groups:
-            received = balances[:, index]
-            behind = ((received[:, :, None, :] - received[:, :, :, None]) > limits[depth]).any(axis=3)
-            possible = domain[:, index] & ~behind
-            domain[:, index] = possible
-            keep &= possible.any(axis=2).all(axis=1)
-        return keep
-
-    balances = np.zeros((1, total), dtype=dtype)
-    domain = _start_domain(field, fixed)[None, :]
-    chosen = np.zeros((1, n), dtype=np.int16)
-    keep = strike(0, balances, domain)
-    frontier = _Frontier(n, balances[keep], domain[keep], chosen[keep])
-    found = []
-    while (item := frontier.pop()) is not None:
-        depth, (balances, domain, chosen) = item
-        d = order[depth]
-        s, k = field.starts[d], field.sizes[d]
-        branch, variant = np.nonzero(domain[:, s:s + k])
-        balances = balances[branch] + rows[s + variant]
-        domain = domain[branch]
-        domain[:, s:s + k] = False
-        domain[np.arange(len(branch)), s + variant] = True
-        chosen = chosen[branch]
-        chosen[:, d] = variant
-        keep = strike(depth + 1, balances, domain)
-        balances, chosen = balances[keep], chosen[keep]
-        if depth + 1 == n:
-            found.append(_scores(field, chosen, balances))
-        else:
-            frontier.push(depth + 1, balances, domain[keep], chosen)
-    return _gather(found, n)
+    search = Search(field.impacts, field.starts, field.sizes, _start_domain(field, fixed), max_inconsistency)
+    found, count = [], 0
+    with tqdm(total=100, unit="%", desc="exploration du champ", delay=PROGRESS_DELAY, file=sys.stderr,
+              disable=not progress, bar_format="{desc} : {percentage:3.0f} % {bar} {elapsed}") as bar:
+        for chunk in search.steps():
+            found.append(chunk)
+            count += len(chunk[0])
+            bar.update(100 * search.explored_share - bar.n)
+            if max_scenarios is not None and count >= max_scenarios:
+                break
+    chosen, inconsistency, score = (part[:max_scenarios] for part in _gather(found, len(field.descriptors)))
+    record = {"complete": search.finished and (max_scenarios is None or count <= max_scenarios),
+              "explored_share": search.explored_share, "nodes": search.nodes}
+    return (chosen, inconsistency, score), record
 
 
 def _scores(field: _Field, chosen: np.ndarray, balances: np.ndarray):
@@ -463,18 +411,35 @@ def _check_threshold(max_inconsistency) -> int:
     return int(max_inconsistency)
 
 
-def consistent_scenarios(matrix: pd.DataFrame, max_inconsistency: int = 0, fixed=None) -> pd.DataFrame:
+def consistent_scenarios(matrix: pd.DataFrame, max_inconsistency: int = 0, fixed=None,
+                         max_scenarios: int | None = MAX_SCENARIOS, progress: bool = False) -> pd.DataFrame:
     """Every scenario whose inconsistency is at most ``max_inconsistency`` (exact, complete).
 
     ``fixed`` (``{descriptor: variant}``) restricts the search to the scenarios with those
     variants. Returns one row per scenario: one column per descriptor (its chosen variant),
     ``inconsistency`` and ``total_impact_score``; sorted by inconsistency, then by descending
     total impact score, then by the order of the variants.
+
+    The search stops after ``max_scenarios`` scenarios (``None``: no cap): a field with that many
+    is under-constrained, and the ones returned are the first found, not the best. The frame's
+    ``attrs`` say so: ``complete`` (False when the cap stopped the search), ``explored_share``
+    (the share of the configurations settled) and ``nodes`` (nodes of the search tree visited).
+    ``progress`` shows a progress bar on standard error when the search lasts more than a second.
     """
     field = _field(matrix)
     threshold = _check_threshold(max_inconsistency)
-    chosen, inconsistency, score = _cib_search(field, threshold, _fixed_indices(field, fixed))
-    return _scenario_frame(field, chosen, inconsistency, score)
+    found, record = _cib_search(field, threshold, _fixed_indices(field, fixed), _check_cap(max_scenarios), progress)
+    frame = _scenario_frame(field, *found)
+    frame.attrs.update(record)
+    return frame
+
+
+def _check_cap(max_scenarios) -> int | None:
+    if max_scenarios is None:
+        return None
+    if isinstance(max_scenarios, bool) or not float(max_scenarios).is_integer() or max_scenarios < 1:
+        raise ValueError(f"le nombre maximal de scénarios doit être un entier positif, pas {max_scenarios!r}")
+    return int(max_scenarios)
 
 
 def brute_force_consistent(matrix: pd.DataFrame, max_inconsistency: int = 0) -> pd.DataFrame:
@@ -515,17 +480,20 @@ def brute_force_consistent(matrix: pd.DataFrame, max_inconsistency: int = 0) -> 
     return _scenario_frame(field, *_gather(found, n))
 
 
-def possible_variants(matrix: pd.DataFrame, fixed=None, max_inconsistency: int = 0) -> pd.DataFrame:
+def possible_variants(matrix: pd.DataFrame, fixed=None, max_inconsistency: int = 0,
+                      max_scenarios: int | None = MAX_SCENARIOS) -> pd.DataFrame:
     """Which variants remain possible once some descriptors are fixed.
 
     Returns one row per variant: ``descriptor``, ``variant``, ``scenarios`` (number of
     scenarios within ``max_inconsistency`` that respect ``fixed`` and contain the variant),
     ``share`` (that number over the number of such scenarios) and ``possible``
-    (``scenarios > 0``).
+    (``scenarios > 0``). Counted over at most ``max_scenarios`` scenarios; ``attrs`` as for
+    :func:`consistent_scenarios`.
     """
     field = _field(matrix)
     threshold = _check_threshold(max_inconsistency)
-    chosen, _, _ = _cib_search(field, threshold, _fixed_indices(field, fixed))
+    (chosen, _, _), record = _cib_search(field, threshold, _fixed_indices(field, fixed),
+                                         _check_cap(max_scenarios), progress=False)
     rows = []
     for d, (descriptor, names) in enumerate(zip(field.descriptors, field.variants)):
         counts = np.bincount(chosen[:, d].astype(np.int64), minlength=len(names))
@@ -534,6 +502,7 @@ def possible_variants(matrix: pd.DataFrame, fixed=None, max_inconsistency: int =
     table = pd.DataFrame(rows, columns=["descriptor", "variant", "scenarios"])
     table["share"] = table["scenarios"] / len(chosen) if len(chosen) else 0.0
     table["possible"] = table["scenarios"] > 0
+    table.attrs.update(record)
     return table
 
 

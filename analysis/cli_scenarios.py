@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .cib import MAX_SCENARIOS
 from .cli_table import print_table
 from .corpus import Corpus
 from .errors import AtelierError
@@ -132,9 +133,17 @@ def _cib(_corpus: Corpus, args: argparse.Namespace) -> int:
             raise AtelierError(f"--fix « {item} » : attendu DESCRIPTEUR=VARIANTE")
         fixed[descriptor.strip()] = variant.strip()
     try:
-        scenarios = consistent_scenarios(matrix, args.max_inconsistency, fixed or None)
+        scenarios = consistent_scenarios(matrix, args.max_inconsistency, fixed or None,
+                                         max_scenarios=args.max_scenarios, progress=True)
     except ValueError as error:
         raise AtelierError(f"{path} : {error}") from None
+    if not scenarios.attrs["complete"]:
+        share = scenarios.attrs["explored_share"]
+        explored = "moins de 0,1 %" if share < 0.001 else f"{100 * share:.1f} %".replace(".", ",")
+        print(f"⚠ {len(scenarios)} scénarios trouvés : la recherche s’arrête au plafond --max-scenarios "
+              f"({args.max_scenarios}) après avoir exploré {explored} du champ. Le champ est sous-contraint "
+              "(trop peu d’impacts pour départager les scénarios) : ceux-ci sont les premiers trouvés, pas les "
+              "meilleurs. Complétez la matrice, fixez des descripteurs (--fix) ou relevez le plafond.", file=sys.stderr)
     if args.format == "csv":
         scenarios.to_csv(sys.stdout, index=False, lineterminator="\n")
         return 0
@@ -147,7 +156,7 @@ def _cib(_corpus: Corpus, args: argparse.Namespace) -> int:
     print_table(scenarios.rename(columns={"inconsistency": "incohérence", "total_impact_score": "score d’impact total"}))
     if fixed or args.possible:
         print("\nCe qui reste possible pour chaque descripteur :")
-        possible = possible_variants(matrix, fixed or None, args.max_inconsistency)
+        possible = possible_variants(matrix, fixed or None, args.max_inconsistency, args.max_scenarios)
         print_table(possible.rename(columns={"scenarios": "scénarios", "share": "part", "possible": "possible"}).round(2))
     return 0
 
@@ -167,6 +176,12 @@ def _present(_corpus: Corpus, args: argparse.Namespace) -> int:
     return 0
 
 
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"« {text} » : un entier positif est attendu")
+    return int(text)
+
+
 def add_scenario_commands(commands) -> None:
     present = commands.add_parser("present", help="présentation à projeter en atelier (un fichier HTML)",
                                   description="Écrit un fichier HTML autonome (sans réseau, pour une clé USB) : "
@@ -184,6 +199,8 @@ def add_scenario_commands(commands) -> None:
                      help="incohérence tolérée (défaut : 0, scénarios pleinement cohérents)")
     cib.add_argument("--fix", action="append", default=[], metavar="D=V",
                      help="fixer un descripteur à une variante (répétable) : que reste-t-il possible ?")
+    cib.add_argument("--max-scenarios", type=_positive, default=MAX_SCENARIOS, metavar="N",
+                     help=f"arrêter la recherche après N scénarios (défaut : {MAX_SCENARIOS})")
     cib.add_argument("--possible", action="store_true", help="afficher les variantes encore possibles")
     cib.add_argument("--format", choices=["table", "csv"], default="table", help="sortie (défaut : table)")
     cib.add_argument("--ignorer-blocs-internes", dest="ignore_within_descriptor", action="store_true",

@@ -55,7 +55,7 @@ def _themes(corpus: Corpus, args: argparse.Namespace) -> int:
                                           "stability_ari": "stabilité (ARI)", "stability_ari_sd": "écart-type"}).round(3))
         return 0
     themes = run_themes(corpus, args.method, args.k, args.segment_size, args.random_state,
-                        exclude_person_names=not args.keep_names)
+                        exclude_person_names=not args.keep_names, keyness=args.keyness)
     out_dir = corpus.derived_dir / "themes" / f"{args.method}-k{args.k}-s{args.segment_size}"
     out_dir.mkdir(parents=True, exist_ok=True)
     written = write_outputs(corpus, themes, out_dir)
@@ -85,6 +85,9 @@ def add_theme_commands(commands) -> None:
     parser.add_argument("--random-state", type=int, default=0, help="graine (défaut : 0)")
     parser.add_argument("--keep-names", action="store_true",
                         help="garder les noms de personnes (par défaut ils sont retirés des textes avant la classification)")
+    parser.add_argument("--keyness", choices=["segments", "tokens"], default="segments",
+                        help="termes caractéristiques comptés en segments qui les contiennent (IRaMuTeQ, défaut) "
+                        "ou en occurrences (tokens, comme rainette_stats)")
     parser.add_argument("--choose-k", type=int, nargs=2, metavar=("MIN", "MAX"),
                         help="comparer la cohérence et la stabilité pour k de MIN à MAX")
     parser.set_defaults(handler=_themes)

@@ -64,6 +64,7 @@ __all__ = [
     "two_group_chi2",
     "best_cut",
     "reassign_segments",
+    "select_features",
     "signed_yates_chi2",
     "class_profiles",
     "characteristic_segments",
@@ -76,7 +77,6 @@ PROFILE_COLUMNS = ["class", "term", "term_index", "chi2", "p_value", "frequency"
 
 # Below this many cells on the smaller side, the CA uses a dense eigendecomposition.
 _DENSE_SIDE = 400
-_MIN_TERMS = 2
 
 
 # --------------------------------------------------------------------------- input
@@ -385,12 +385,57 @@ def reassign_segments(M, in_first, max_moves=None) -> tuple[np.ndarray, float, i
     return in_first, chi2, moves
 
 
-def _split_class(M, max_moves, random_state):
-    """Split the rows of a class table in two; ``None`` when it cannot be split."""
-    present = np.asarray(M.sum(axis=0)).ravel() > 0
-    if present.sum() < _MIN_TERMS or M.shape[0] < 2:
+def select_features(M, in_first, cc_test=0.3, tsj=3) -> tuple[np.ndarray, np.ndarray]:
+    """Terms kept in each of two groups after a split, as rainette's ``select_features``.
+
+    For each term, the chi-squared of its totals in the two groups against those expected from
+    the groups' totals gives a contingency coefficient ``sqrt(chi2 / (chi2 + n))`` (``n``: its
+    total). A term is kept in a group where it occurs at least ``tsj`` times, if its coefficient
+    is at most ``cc_test`` (it does not separate the groups), or else only in the group where it
+    occurs more than expected.
+
+    Parameters
+    ----------
+    M : {array-like, sparse matrix} of shape (n_units, n_terms)
+        The presence table of the class that was split (every term present).
+    in_first : array-like of bool, shape (n_units,)
+        Units of the first group.
+
+    Returns
+    -------
+    (ndarray of bool, ndarray of bool), each of shape (n_terms,)
+        Terms kept in the first and in the second group.
+    """
+    M = sparse.csr_array(M)
+    in_first = np.asarray(in_first, dtype=bool)
+    first = np.asarray(M[np.flatnonzero(in_first)].sum(axis=0)).ravel()
+    second = np.asarray(M[np.flatnonzero(~in_first)].sum(axis=0)).ravel()
+    both = first + second
+    expected_first = both / both.sum() * first.sum()
+    expected_second = both / both.sum() * second.sum()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        chi2 = (first - expected_first) ** 2 / expected_first + (second - expected_second) ** 2 / expected_second
+    coefficient = np.sqrt(chi2 / (chi2 + both))
+    shared = coefficient <= cc_test
+    separating = coefficient > cc_test
+    keep_first = (first >= tsj) & (shared | (separating & (first > expected_first)))
+    keep_second = (second >= tsj) & (shared | (separating & (second > expected_second)))
+    return keep_first, keep_second
+
+
+def _split_class(M, max_moves, random_state, cc_test, tsj):
+    """Split a class as rainette's ``cluster_tab``; ``None`` when it cannot be split.
+
+    ``M`` is the class's table on its own terms. Units without any of them are left out of
+    both groups (rainette drops them from the classification from this split on). Returns the
+    units kept, which of them go to the first group, the chi-squared after and before the
+    moves, the number of moves, and the terms (columns of ``M``) kept in each group.
+    """
+    kept = np.flatnonzero(np.diff(M.indptr) > 0)
+    present = np.flatnonzero(np.asarray(M.sum(axis=0)).ravel() > 0)
+    if kept.size < 2 or present.size < 2:
         return None
-    M = sparse.csr_array(M[:, np.flatnonzero(present)])
+    M = sparse.csr_array(M[kept][:, present])
     coordinates, singular_value = first_axis_coordinates(M, random_state)
     if singular_value <= 1e-12:
         return None
@@ -399,7 +444,8 @@ def _split_class(M, max_moves, random_state):
     if not chi2_cut > 1e-9:
         return None
     in_first, chi2, moves = reassign_segments(M, in_first, max_moves)
-    return in_first, chi2, chi2_cut, moves
+    terms_first, terms_second = select_features(M, in_first, cc_test, tsj)
+    return kept, in_first, chi2, chi2_cut, moves, present[terms_first], present[terms_second]
 
 
 # ----------------------------------------------------------------- estimators
@@ -428,8 +474,15 @@ class Reinert(ClusterMixin, BaseEstimator):
         When above 1, consecutive segments of a document are merged into units of at least
         this many terms before classifying (see :func:`merge_segments`); ``fit`` then needs
         ``doc_ids``. Labels are still given per segment.
-    min_term_frequency : int, default=3
-        Terms present in fewer segments are dropped before classifying.
+    min_term_frequency : int, default=1
+        Terms present in fewer segments are dropped before classifying (rainette has no such
+        filter: its users trim the table first, as ``dfm_trim`` does; 1 keeps every term).
+    tsj : int, default=3
+        After each split, a term is kept in a child class only if it occurs in at least this
+        many of its units (rainette's ``tsj``, see :func:`select_features`).
+    cc_test : float, default=0.3
+        Contingency coefficient above which a term that separates the two children is kept
+        only in the child where it is over-represented (rainette's ``cc_test``).
     max_reassign_iter : int or None, default=None
         Maximum number of single-segment moves after each cut; ``None`` moves segments until
         no move increases the chi-squared, as rainette does.
@@ -483,12 +536,14 @@ class Reinert(ClusterMixin, BaseEstimator):
     [[1, 0, 1, 2, 3, 3]]
     """
 
-    def __init__(self, n_clusters=10, min_split_members=5, min_segment_size=0,
-                 min_term_frequency=3, max_reassign_iter=None, random_state=None, split_smaller_classes=False):
+    def __init__(self, n_clusters=10, min_split_members=5, min_segment_size=0, min_term_frequency=1,
+                 tsj=3, cc_test=0.3, max_reassign_iter=None, random_state=None, split_smaller_classes=False):
         self.n_clusters = n_clusters
         self.min_split_members = min_split_members
         self.min_segment_size = min_segment_size
         self.min_term_frequency = min_term_frequency
+        self.tsj = tsj
+        self.cc_test = cc_test
         self.max_reassign_iter = max_reassign_iter
         self.random_state = random_state
         self.split_smaller_classes = split_smaller_classes
@@ -498,6 +553,10 @@ class Reinert(ClusterMixin, BaseEstimator):
         _check_int("min_split_members", self.min_split_members, 3)
         _check_int("min_segment_size", self.min_segment_size, 0)
         _check_int("min_term_frequency", self.min_term_frequency, 1)
+        _check_int("tsj", self.tsj, 1)
+        if isinstance(self.cc_test, bool) or not isinstance(self.cc_test, (int, float, np.number)) \
+                or not 0 <= self.cc_test <= 1:
+            raise ValueError(f"Le paramètre cc_test doit être un nombre entre 0 et 1 (reçu : {self.cc_test!r}).")
         _check_int("max_reassign_iter", self.max_reassign_iter, 0, allow_none=True)
 
     def fit(self, X, y=None, doc_ids=None):
@@ -549,36 +608,53 @@ class Reinert(ClusterMixin, BaseEstimator):
         return self.fit(X, doc_ids=doc_ids).labels_
 
     def _divide(self, units, classified):
-        """Run the splits; return parents of nodes, splits, and each unit's leaf node."""
+        """Run the splits; return parents of nodes, splits, and each unit's leaf node.
+
+        Each class keeps its own terms (those selected for it when its parent was split). A
+        unit left out of a split keeps the split class as its leaf: it belongs to it at the
+        levels before the split, and to no class after.
+        """
         random_state = check_random_state(0 if self.random_state is None else self.random_state)
         members = {0: classified}
+        terms = {0: np.arange(units.shape[1])}
+        leaves = [0]  # in dendrogram order, as rainette's list of groups
         parents = [-1]
         splits = []
+        unit_leaf = np.full(units.shape[0], -1, dtype=np.intp)
         unsplittable = set()
-        while classified.size and len(members) < self.n_clusters:
-            candidates = sorted((node for node in members if node not in unsplittable),
-                                key=lambda candidate: (-members[candidate].size, candidate))
+        while classified.size and len(leaves) < self.n_clusters:
+            candidates = sorted((node for node in leaves if node not in unsplittable),
+                                key=lambda candidate: (-members[candidate].size, leaves.index(candidate)))
             if not self.split_smaller_classes:  # rainette: the largest class, or stop
                 candidates = [] if unsplittable else candidates[:1]
-            candidates = [node for node in candidates if members[node].size >= self.min_split_members]
+            # rainette stops when the class has fewer than min_split_members units, or its
+            # table fewer than 3 rows or 3 terms
+            candidates = [node for node in candidates if members[node].size >= max(self.min_split_members, 3)
+                          and terms[node].size >= 3]
             if not candidates:
                 break
             node = candidates[0]
             rows = members[node]
-            result = _split_class(units[rows], self.max_reassign_iter, random_state)
+            result = _split_class(sparse.csr_array(units[rows][:, terms[node]]), self.max_reassign_iter,
+                                  random_state, self.cc_test, self.tsj)
             if result is None:
                 unsplittable.add(node)
                 continue
-            in_first, chi2, chi2_cut, moves = result
-            first, second = rows[in_first], rows[~in_first]
+            kept, in_first, chi2, chi2_cut, moves, terms_first, terms_second = result
+            groups = [(rows[kept[in_first]], terms[node][terms_first]),
+                      (rows[kept[~in_first]], terms[node][terms_second])]
+            (first, _), (second, _) = groups
             if second.size > first.size or (second.size == first.size and second[0] < first[0]):
-                first, second = second, first
+                groups.reverse()
+            unit_leaf[np.setdiff1d(rows, rows[kept])] = node
             number = len(splits) + 1
             del members[node]
-            members[2 * number - 1], members[2 * number] = first, second
+            position = leaves.index(node)
+            leaves[position:position + 1] = [2 * number - 1, 2 * number]
+            for child, (child_rows, child_terms) in zip((2 * number - 1, 2 * number), groups):
+                members[child], terms[child] = child_rows, child_terms
             parents += [node, node]
             splits.append((node, chi2, chi2_cut, moves))
-        unit_leaf = np.full(units.shape[0], -1, dtype=np.intp)
         for node, rows in members.items():
             unit_leaf[rows] = node
         return np.array(parents, dtype=np.intp), splits, unit_leaf
@@ -745,34 +821,46 @@ def _check_labels(labels, n_segments):
     return labels
 
 
-def class_profiles(X, labels, feature_names=None) -> pd.DataFrame:
+def class_profiles(X, labels, feature_names=None, unit="segments") -> pd.DataFrame:
     """Terms characteristic of each class: signed chi-squared with Yates' correction.
 
-    For each class and each term, the 2 × 2 table crosses "segment in the class or in another
-    class" with "term present or absent" over the classified segments (labels ``> 0``;
-    unclassified segments are left out), as IRaMuTeQ does.
+    With ``unit="segments"`` (the default, as IRaMuTeQ), for each class and each term the 2 × 2
+    table crosses "segment in the class or in another class" with "term present or absent" over
+    the classified segments (labels ``> 0``; unclassified segments are left out). With
+    ``unit="tokens"`` (as rainette's ``rainette_stats``, which calls quanteda's
+    ``textstat_keyness``), it crosses "occurrence in a segment of the class or in any other
+    segment, classified or not" with "occurrence of the term or of another one", on the counts
+    of ``X``.
 
     Parameters
     ----------
     X : {array-like, sparse matrix} of shape (n_segments, n_terms)
-        Segment × term counts (binarised).
+        Segment × term counts (binarised with ``unit="segments"``).
     labels : array-like of shape (n_segments,)
         Class of each segment, ``0`` for unclassified ones.
     feature_names : sequence of str, optional
         Name of each term (``CountVectorizer.get_feature_names_out()``); term numbers
         otherwise.
+    unit : {"segments", "tokens"}, default="segments"
+        What is counted: segments containing the term, or its occurrences.
 
     Returns
     -------
     pandas.DataFrame
-        One row per class and term present in the classified segments: ``class``, ``term``,
+        One row per class and term present in the segments counted: ``class``, ``term``,
         ``term_index`` (column of ``X``), ``chi2`` (positive when the term is over-represented
         in the class), ``p_value`` (chi-squared with 1 degree of freedom), ``frequency``
-        (segments of the class containing the term), ``share_class`` (% of the class's
-        segments containing it), ``share_term`` (% of the term's segments that are in the
-        class). Sorted by class, then by decreasing ``chi2``, then by term index.
+        (segments of the class containing the term, or its occurrences there), ``share_class``
+        (% of the class's segments containing it, or of its occurrences of terms),
+        ``share_term`` (% of the term's segments, or occurrences, that are in the class).
+        Sorted by class, then by decreasing ``chi2``, then by term index.
     """
+    if unit not in ("segments", "tokens"):
+        raise ValueError(f"unit doit valoir « segments » ou « tokens » (reçu : {unit!r}).")
     matrix = binarize(X)
+    if unit == "tokens":
+        matrix = sparse.csr_array(check_array(X, accept_sparse=("csr", "csc", "coo"), dtype="numeric"),
+                                  dtype=np.float64)
     n_segments, n_terms = matrix.shape
     labels = _check_labels(labels, n_segments)
     if feature_names is None:
@@ -787,12 +875,18 @@ def class_profiles(X, labels, feature_names=None) -> pd.DataFrame:
     membership = sparse.csr_array((np.ones(classified.size), (position, classified)),
                                   shape=(classes.size, n_segments))
     frequency = (membership @ matrix).toarray()
-    class_sizes = np.bincount(position, minlength=classes.size).astype(np.float64)
-    term_totals = frequency.sum(axis=0)
+    if unit == "tokens":
+        class_sizes = frequency.sum(axis=1)
+        term_totals = np.asarray(matrix.sum(axis=0)).ravel()
+        total = float(term_totals.sum())
+    else:
+        class_sizes = np.bincount(position, minlength=classes.size).astype(np.float64)
+        term_totals = frequency.sum(axis=0)
+        total = classified.size
     terms = np.flatnonzero(term_totals > 0)
     frequency = frequency[:, terms]
     term_totals = term_totals[terms]
-    chi2 = signed_yates_chi2(frequency, class_sizes[:, None], term_totals[None, :], classified.size)
+    chi2 = signed_yates_chi2(frequency, class_sizes[:, None], term_totals[None, :], total)
     k, p = frequency.shape
     frame = pd.DataFrame({
         "class": np.repeat(classes, p).astype(np.int64),
@@ -873,10 +967,11 @@ class DoubleReinert(ClusterMixin, BaseEstimator):
     of the second one. A *crossed class* holds the segments in both; its association is the
     signed chi-squared with Yates' correction of the 2 × 2 table "in the first class or not" ×
     "in the second class or not" over all segments (:func:`signed_yates_chi2`). It is kept
-    when it has at least ``min_members`` segments and a chi-squared above ``min_chi2``; with
-    ``full=False`` it must also join two classes that are each other's most associated
-    (among the crossed classes passing the two thresholds). Crossed classes holding exactly
-    the same segments are kept once (the one with the largest chi-squared).
+    when it has more than ``min_members`` segments and a chi-squared above ``min_chi2``.
+    Crossed classes are listed in rainette2's order (by the level where the first class
+    appears, then the level of the second, then their labels at those levels); of those holding
+    exactly the same segments only the first is kept; with ``full=False`` a crossed class must
+    also join two classes that are each other's most associated (the first among equals).
 
     Then, for each ``k`` from 2 to ``n_clusters``, the sets of ``k`` kept crossed classes with
     no segment in common are enumerated; the one with the largest sum of chi-squared and the
@@ -890,7 +985,7 @@ class DoubleReinert(ClusterMixin, BaseEstimator):
     min_segment_size1, min_segment_size2 : int, default=10, 15
         Unit sizes (in terms) of the two simple classifications.
     min_members : int, default=10
-        Minimum number of segments of a kept crossed class.
+        A kept crossed class has more than this many segments.
     min_chi2 : float, default=3.84
         Minimum association chi-squared of a kept crossed class (3.84: 5 % level).
     full : bool, default=True
@@ -899,7 +994,10 @@ class DoubleReinert(ClusterMixin, BaseEstimator):
         enumerated exhaustively, and their number grows quickly with ``n_clusters`` when
         ``full=True`` (on 100 000 segments: about 3 s for 5 classes, 2 minutes for 10; with
         ``full=False``, 4 s for 10).
-    min_split_members, min_term_frequency, max_reassign_iter, random_state
+    min_split_members : int or None, default=None
+        Passed to both :class:`Reinert` classifications; ``None`` uses ``min_members`` (as
+        rainette2 does), at least 3.
+    min_term_frequency, tsj, cc_test, max_reassign_iter, random_state
         Passed to both :class:`Reinert` classifications.
 
     Attributes
@@ -922,7 +1020,7 @@ class DoubleReinert(ClusterMixin, BaseEstimator):
     """
 
     def __init__(self, n_clusters=5, min_segment_size1=10, min_segment_size2=15, min_members=10,
-                 min_chi2=3.84, full=True, min_split_members=5, min_term_frequency=3,
+                 min_chi2=3.84, full=True, min_split_members=None, min_term_frequency=1, tsj=3, cc_test=0.3,
                  max_reassign_iter=None, random_state=None):
         self.n_clusters = n_clusters
         self.min_segment_size1 = min_segment_size1
@@ -932,14 +1030,17 @@ class DoubleReinert(ClusterMixin, BaseEstimator):
         self.full = full
         self.min_split_members = min_split_members
         self.min_term_frequency = min_term_frequency
+        self.tsj = tsj
+        self.cc_test = cc_test
         self.max_reassign_iter = max_reassign_iter
         self.random_state = random_state
 
     def _simple(self, min_segment_size):
-        return Reinert(n_clusters=self.n_clusters, min_split_members=self.min_split_members,
-                       min_segment_size=min_segment_size,
-                       min_term_frequency=self.min_term_frequency,
-                       max_reassign_iter=self.max_reassign_iter, random_state=self.random_state)
+        split_members = self.min_members if self.min_split_members is None else self.min_split_members
+        return Reinert(n_clusters=self.n_clusters, min_split_members=max(split_members, 3),
+                       min_segment_size=min_segment_size, min_term_frequency=self.min_term_frequency,
+                       tsj=self.tsj, cc_test=self.cc_test, max_reassign_iter=self.max_reassign_iter,
+                       random_state=self.random_state)
 
     def fit(self, X, y=None, doc_ids=None):
         """Make both simple classifications, cross them and choose the partitions.
@@ -974,6 +1075,15 @@ class DoubleReinert(ClusterMixin, BaseEstimator):
         size1 = np.asarray(first.sum(axis=0)).ravel()
         size2 = np.asarray(second.sum(axis=0)).ravel()
         node1, node2 = np.nonzero(both > 0)
+        # rainette2's order: by the level where each class first appears, then its label there
+        first_seen1, first_seen2 = _first_appearances(self.first_), _first_appearances(self.second_)
+
+        def rainette_order(i):
+            (level1, label1), (level2, label2) = first_seen1[node1[i] + 1], first_seen2[node2[i] + 1]
+            return level1, level2, label1, label2
+
+        order = sorted(range(node1.size), key=rainette_order)
+        node1, node2 = node1[order], node2[order]
         table = pd.DataFrame({
             "node1": node1 + 1, "node2": node2 + 1, "size": both[node1, node2],
             "size1": size1[node1], "size2": size2[node2],
@@ -981,15 +1091,16 @@ class DoubleReinert(ClusterMixin, BaseEstimator):
         }).astype({"node1": "int64", "node2": "int64", "size": "int64", "size1": "int64",
                    "size2": "int64"})
         table.index = pd.RangeIndex(1, len(table) + 1, name="crossed")
-        kept = (table["size"] >= self.min_members) & (table["chi2"] > self.min_chi2)
-        if not self.full:
-            chi2 = table["chi2"].where(kept)
-            kept &= chi2.eq(chi2.groupby(table["node1"]).transform("max"))
-            kept &= chi2.eq(chi2.groupby(table["node2"]).transform("max"))
         members = first[:, table["node1"].to_numpy() - 1].multiply(
             second[:, table["node2"].to_numpy() - 1])
         members = sparse.csc_array(members)
-        kept = kept.to_numpy() & _first_of_duplicates(members, table["chi2"].to_numpy(), kept.to_numpy())
+        kept = ((table["size"] > self.min_members) & (table["chi2"] > self.min_chi2)).to_numpy(copy=True)
+        kept &= _first_of_duplicates(members, kept)
+        if not self.full:  # crossings of classes that are each other's most associated
+            chi2 = table["chi2"].where(kept)
+            for node in ("node1", "node2"):
+                best = chi2.dropna().groupby(table.loc[kept, node]).idxmax()  # the first of equals
+                kept &= table.index.isin(best.to_numpy())
         table["kept"] = kept
         self.crossed_classes_ = table
         self._members = members
@@ -1071,17 +1182,23 @@ class DoubleReinert(ClusterMixin, BaseEstimator):
         return labels
 
 
-def _first_of_duplicates(members, chi2, candidates):
-    """Among candidate columns holding the same segments, mark the one with the largest chi2."""
-    keep = np.zeros(members.shape[1], dtype=bool)
+def _first_appearances(model):
+    """For each node of a fitted :class:`Reinert`: (level where it first appears, its label there)."""
     seen = {}
+    for k in range(2, model.n_clusters_ + 1):
+        for label, node in enumerate(model._leaves_in_order(k), start=1):
+            seen.setdefault(node, (k - 1, label))
+    return seen
+
+
+def _first_of_duplicates(members, candidates):
+    """Among candidate columns holding the same segments, mark the first (as rainette2's ``distinct``)."""
+    keep = np.zeros(members.shape[1], dtype=bool)
+    seen = set()
     for column in np.flatnonzero(candidates):
         rows = members.indices[members.indptr[column]:members.indptr[column + 1]]
         signature = np.sort(rows).tobytes()
-        previous = seen.get(signature)
-        if previous is None or chi2[column] > chi2[previous]:
-            if previous is not None:
-                keep[previous] = False
-            seen[signature] = column
+        if signature not in seen:
+            seen.add(signature)
             keep[column] = True
     return keep

@@ -119,8 +119,12 @@ def compare_numbers_of_themes(themes: Themes, ks, random_state: int = 0) -> pd.D
 def run_themes(corpus: Corpus, method: str = "reinert", k: int = 8, segment_size: int = 40,
                random_state: int = 0, min_df: int = 3, include_private: bool = True,
                vectorizer: FrenchVectorizer | None = None, exclude_person_names: bool = True,
-               **options) -> Themes:
+               keyness: str = "segments", **options) -> Themes:
     """Cluster the corpus's segments into themes and profile them.
+
+    ``keyness`` says what the characteristic terms are counted in: ``"segments"`` containing
+    them (IRaMuTeQ, the default) or ``"tokens"`` (their occurrences, as rainette's
+    ``rainette_stats``); see :func:`analysis.reinert.class_profiles`.
 
     With ``exclude_person_names`` (the default), names of persons (:mod:`analysis.person_names`)
     are blanked out of the texts given to the vectorizer, so no theme is made of people's names;
@@ -143,7 +147,7 @@ def run_themes(corpus: Corpus, method: str = "reinert", k: int = 8, segment_size
     names = np.asarray(vectorizer.get_feature_names_out())
     model = fit_model(matrix, method, k, random_state, **{**_segment_options(method, segments), **options})
     segments = segments.assign(theme=model.labels)
-    profiles = class_profiles(matrix, model.labels, names)
+    profiles = class_profiles(matrix, model.labels, names, unit=keyness)
     forms = dict(getattr(vectorizer, "forms_", {}))
     profiles = profiles.rename(columns={"class": "theme"}).assign(
         form=lambda t: t["term"].map(lambda term: forms.get(term, term).replace("_", " ")))

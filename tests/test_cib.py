@@ -22,8 +22,11 @@ from analysis.cib import (
     evaluate,
     impact_balances,
     possible_variants,
+    _field,
+    _start_domain,
 )
 from analysis.cib_files import read_cross_impact, read_scw, write_scw
+from analysis.cib_search import Search
 from analysis.errors import InputError
 
 REPO = Path(__file__).resolve().parent.parent
@@ -232,6 +235,72 @@ def test_large_field_is_enumerated_by_the_pruned_search():
     # fixing the first descriptor to each of its variants splits the same set of scenarios
     parts = pd.concat([consistent_scenarios(matrix, 1, fixed={"D0": f"v{v}"}) for v in range(5)])
     assert sorted(scenario_rows(parts)) == sorted(scenario_rows(found))
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data(), st.integers(0, 2))
+def test_search_variants_agree(data, threshold):
+    """Propagation or the plain bound, one thread or several parts: the same scenarios."""
+    matrix, sizes = data.draw(fields())
+    field = _field(matrix)
+    domain = _start_domain(field, {})
+    results = []
+    for propagate, workers in [(True, 1), (True, 2), (False, 1), (False, 2)]:
+        search = Search(field.impacts, field.starts, field.sizes, domain, threshold, propagate, workers)
+        results.append(sorted((tuple(c), int(i), int(s)) for chunk in search.steps(nodes_per_step=7)
+                              for c, i, s in zip(*chunk)))
+        assert search.finished and search.explored_share == 1.0
+    assert all(found == results[0] for found in results)
+
+
+def test_propagation_visits_far_fewer_nodes_than_the_plain_bound():
+    field = _field(realistic_field(14, 4, seed=3))
+    domain = _start_domain(field, {})
+    nodes = {}
+    for propagate in (True, False):
+        search = Search(field.impacts, field.starts, field.sizes, domain, 0, propagate, workers=1)
+        for _ in search.steps():
+            pass
+        nodes[propagate] = search.nodes
+    assert nodes[True] * 5 < nodes[False]
+
+
+def zero_field(n: int, k: int) -> pd.DataFrame:
+    return matrix_of([(f"D{d}", f"v{v}") for d in range(n) for v in range(k)], np.zeros((n * k, n * k)))
+
+
+def test_an_under_constrained_field_stops_at_the_cap():
+    found = consistent_scenarios(zero_field(30, 5))  # 9·10^20 configurations, all consistent
+    assert len(found) == 10_000 and not found.attrs["complete"]
+    assert 0 < found.attrs["explored_share"] < 1e-10
+    assert not found.duplicated().any() and (found["inconsistency"] == 0).all()
+    small = consistent_scenarios(zero_field(3, 2), max_scenarios=8)
+    assert len(small) == 8 and small.attrs["complete"] and small.attrs["explored_share"] == 1.0
+    assert len(consistent_scenarios(zero_field(3, 2), max_scenarios=5)) == 5
+    with pytest.raises(ValueError, match="entier positif"):
+        consistent_scenarios(zero_field(3, 2), max_scenarios=0)
+
+
+def test_cli_cap_and_progress(atelier, tmp_path, monkeypatch):
+    import analysis.cib
+
+    path = tmp_path / "vide.scw"
+    write_scw(descriptors_table(zero_field(12, 3)), zero_field(12, 3), path)
+    monkeypatch.setattr(analysis.cib, "PROGRESS_DELAY", 0)
+    status, out, err = atelier("cib", path, "--max-scenarios", "50")
+    assert status == 0 and out.startswith("50 scénario(s)")
+    assert "50 scénarios trouvés" in err and "plafond --max-scenarios (50)" in err and "sous-contraint" in err
+    assert "exploration du champ" in err
+    with pytest.raises(SystemExit) as stopped:
+        atelier("cib", path, "--max-scenarios", "0")
+    assert stopped.value.code == 2
+
+
+def test_impacts_beyond_the_limit_are_refused():
+    matrix = zero_field(2, 2)
+    matrix.iloc[0, 2] = 2 ** 62
+    with pytest.raises(ValueError, match="un entier entre"):
+        consistent_scenarios(matrix)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ from analysis.reinert import (
     first_axis_coordinates,
     merge_segments,
     reassign_segments,
+    select_features,
     signed_yates_chi2,
     two_group_chi2,
 )
@@ -344,7 +345,7 @@ def test_segments_are_merged_within_documents_when_asked():
 def test_scikit_learn_conventions():
     model = Reinert(n_clusters=4, min_term_frequency=2, random_state=0)
     assert model.get_params() == {"n_clusters": 4, "min_split_members": 5, "min_segment_size": 0,
-                                  "min_term_frequency": 2, "max_reassign_iter": None,
+                                  "min_term_frequency": 2, "tsj": 3, "cc_test": 0.3, "max_reassign_iter": None,
                                   "random_state": 0, "split_smaller_classes": False}
     copy = clone(model)
     assert copy is not model and copy.get_params() == model.get_params()
@@ -485,7 +486,24 @@ def test_double_classification_crosses_the_two_trees():
     classical = DoubleReinert(n_clusters=4, min_segment_size1=3, min_segment_size2=5, min_members=5,
                               full=False).fit(X, doc_ids=doc_ids)
     assert classical.crossed_classes_["kept"].sum() <= kept.shape[0]
-    assert adjusted_rand_score(truth, classical.labels_) == 1
+    # rainette2 keeps the first of the crossed classes holding the same segments, then (full =
+    # FALSE) those joining mutually most associated classes: the 40 segments of the first tree's
+    # node 2 are crossed first with the second tree's root child 1 (chi2 15.0), before its node 4
+    # (chi2 107.7), so the crossing (2, 4) is not kept, and the classical result has 2 classes
+    table = classical.crossed_classes_.reset_index().set_index(["node1", "node2"])
+    assert table.loc[(2, 1), "crossed"] < table.loc[(2, 4), "crossed"]
+    assert table.loc[(2, 1), "kept"] and not table.loc[(2, 4), "kept"]
+    assert classical.n_clusters_ == 2
+
+
+def test_double_classification_keeps_crossed_classes_strictly_above_min_members():
+    X, _ = four_blocks(sizes=(40, 32, 24, 16), seed=2)
+    doc_ids = np.repeat(np.arange(4), [40, 32, 24, 16])
+    model = DoubleReinert(n_clusters=4, min_segment_size1=3, min_segment_size2=5, min_members=16).fit(X, doc_ids=doc_ids)
+    crossed = model.crossed_classes_
+    assert (crossed.loc[crossed["kept"], "size"] > 16).all()
+    assert not crossed.loc[crossed["size"] == 16, "kept"].any() and (crossed["size"] == 16).any()
+    assert model.first_.min_split_members == 16  # rainette2 splits with min_split_members = min_members
 
 
 # ---------------------------------------------------------------- seed corpus
@@ -527,12 +545,62 @@ def test_classification_stops_when_the_largest_class_cannot_be_split_as_rainette
         blocks).classes_["size"].tolist() == [20, 6, 6]
 
 
+MINI_DFM = np.array([[1, 1, 1, 0, 0], [0, 0, 1, 1, 0], [1, 0, 0, 0, 0], [1, 1, 1, 1, 0],
+                     [1, 1, 1, 1, 1], [1, 0, 0, 0, 0], [1, 1, 1, 0, 0]])
+
+
 def test_rainette_mini_dfm_first_split():
     """rainette's test_rainette1.R: ``rainette(mini_dfm, k = 2, min_segment_size = 1, min_split_members = 3)``
-    gives groups c(2, 2, 1, 2, 2, 1, 2) at height 4.843137 (rainette has no global term filter)."""
-    mini_dfm = np.array([[1, 1, 1, 0, 0], [0, 0, 1, 1, 0], [1, 0, 0, 0, 0], [1, 1, 1, 1, 0],
-                         [1, 1, 1, 1, 1], [1, 0, 0, 0, 0], [1, 1, 1, 0, 0]])
-    model = Reinert(n_clusters=2, min_split_members=3, min_term_frequency=1).fit(mini_dfm)
+    gives groups c(2, 2, 1, 2, 2, 1, 2) at height 4.843137, with the default parameters."""
+    mini_dfm = MINI_DFM
+    model = Reinert(n_clusters=2, min_split_members=3).fit(mini_dfm)
     rainette_groups = [2, 2, 1, 2, 2, 1, 2]
     assert adjusted_rand_score(rainette_groups, model.labels_) == 1
     assert model.tree_["chi2"].iloc[0] == pytest.approx(4.843137, abs=1e-6)
+
+
+def test_rainette_select_features():
+    """rainette's test_rainette1.R, ``select_features`` on mini_dfm (feat1…feat5 are columns 0…4)."""
+    after_split = np.isin(np.arange(7), [2, 5])  # indices1 = c(3, 6) after switch_docs
+    first, second = select_features(MINI_DFM, after_split)
+    assert np.flatnonzero(first).tolist() == [] and np.flatnonzero(second).tolist() == [1, 2, 3]
+    other = np.isin(np.arange(7), [3, 2, 4, 5, 1])  # indices1 = c(4, 3, 5, 6, 2), indices2 = c(7, 1)
+    first, second = select_features(MINI_DFM, other)
+    assert np.flatnonzero(first).tolist() == [0, 2, 3] and np.flatnonzero(second).tolist() == []
+
+
+def test_each_class_keeps_its_own_terms_and_units_left_without_any_drop_out():
+    """rainette selects terms per split (tsj, cc_test): a unit whose terms are all rare in its class
+    belongs to it until the class is split, then to no class."""
+    rng = np.random.default_rng(0)
+    X = np.zeros((31, 12), dtype=int)
+    for row in range(15):
+        X[row, rng.choice(5, 3, replace=False)] = 1
+    for row in range(15, 30):
+        X[row, 5 + rng.choice(5, 3, replace=False)] = 1
+    X[30, [10, 11]], X[29, 10], X[14, 11] = 1, 1, 1  # terms 10 and 11: twice each, under tsj = 3
+    model = Reinert(n_clusters=4, min_split_members=3).fit(X)
+    levels = [model.labels_at(k)[30] for k in range(1, model.n_clusters_ + 1)]
+    assert levels[:2] == [1, 1] and levels[2:] == [0] * (model.n_clusters_ - 2)
+    keep_all = Reinert(n_clusters=4, min_split_members=3, tsj=1, cc_test=1.0).fit(X)
+    assert (keep_all.labels_ > 0).all()
+    with pytest.raises(ValueError, match="cc_test"):
+        Reinert(cc_test=2).fit(X)
+
+
+def test_keyness_on_token_counts_as_rainette_stats():
+    """quanteda's test of ``textstat_keyness`` (which rainette_stats calls): d1 = "b b b b b b b a a a",
+    d2 = "a a a a a a a b b"; the keyness of "b" in d1 is ``chisq.test(dfm, correct = TRUE)``."""
+    counts = np.array([[3, 7], [7, 2]])  # columns: a, b
+    profiles = class_profiles(counts, [1, 2], ["a", "b"], unit="tokens").set_index(["class", "term"])
+    expected = chi2_contingency([[7, 3], [2, 7]], correction=True).statistic
+    assert profiles.loc[(1, "b"), "chi2"] == pytest.approx(expected) == pytest.approx(2.632438, abs=1e-6)
+    assert profiles.loc[(1, "a"), "chi2"] == pytest.approx(-expected)
+    assert profiles.loc[(1, "b"), "frequency"] == 7 and profiles.loc[(1, "b"), "share_class"] == 70
+    # the reference holds every other segment, classified or not; presence-based ignores counts
+    with_unclassified = class_profiles(np.vstack([counts, [[0, 5]]]), [1, 2, 0], ["a", "b"], unit="tokens")
+    assert with_unclassified.set_index(["class", "term"]).loc[(1, "b"), "chi2"] != pytest.approx(expected)
+    by_segments = class_profiles(counts, [1, 2], ["a", "b"]).set_index(["class", "term"])
+    assert by_segments.loc[(1, "b"), "chi2"] == 0 and by_segments.loc[(1, "b"), "frequency"] == 1
+    with pytest.raises(ValueError, match="unit"):
+        class_profiles(counts, [1, 2], unit="words")
