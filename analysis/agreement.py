@@ -1,4 +1,4 @@
-"""Inter-coder agreement: percent agreement, Cohen's kappa and Krippendorff's alpha.
+"""Inter-coder agreement: percent agreement, Cohen's kappa, Krippendorff's alpha and unitizing alpha.
 
 Each code is judged present or absent in each unit, for each coder: a ~40-word segment
 (present when one of the coder's codings of that code overlaps it) or a single character.
@@ -6,8 +6,13 @@ Only documents that every compared coder has marked as finished (``atelier done`
 event of their log) are used: a document one coder has not finished says nothing about
 agreement, while one that a coder finished without coding anything is a complete disagreement
 with a coder who coded it. The documents left out are listed with the reason.
-``exclude_uncoded`` leaves out the units nobody coded at all, which otherwise inflate agreement. The statistics come from scikit-learn
-(``cohen_kappa_score``) and the ``krippendorff`` package.
+``exclude_uncoded`` leaves out the units nobody coded at all, which otherwise inflate
+agreement. The statistics come from scikit-learn (``cohen_kappa_score``) and the
+``krippendorff`` package. No well-kept library computes Krippendorff's alpha for unitizing, so
+:func:`unitizing_alpha` implements it from Krippendorff (2004, *Content Analysis*, 2nd ed.,
+pp. 251–256), and its worked example is reproduced in the tests; ATLAS.ti reports the later
+refinements of the same coefficient (Krippendorff, Mathet et al. 2016), not implemented here.
+:func:`coding_comparison` gives NVivo's coding comparison table.
 """
 
 from __future__ import annotations
@@ -85,6 +90,95 @@ def _statistics(matrix: np.ndarray) -> dict[str, float]:
     return {"percent_agreement": percent, "cohen_kappa": kappa, "krippendorff_alpha": alpha}
 
 
+def unitizing_distance(begin1: int, length1: int, coded1: bool, begin2: int, length2: int, coded2: bool) -> int:
+    """Krippendorff's (2004) squared distance between two segments of a continuum, one per coder.
+
+    Two coded units that overlap: the squared differences of their beginnings plus of their
+    ends. A unit inside the other coder's gap: its squared length. Anything else: 0.
+    """
+    shift = begin1 - begin2
+    if coded1 and coded2 and -length1 < shift < length2:
+        return shift ** 2 + (shift + length1 - length2) ** 2
+    if coded1 and not coded2 and 0 <= shift <= length2 - length1:
+        return length1 ** 2
+    if coded2 and not coded1 and length2 - length1 <= shift <= 0:
+        return length2 ** 2
+    return 0
+
+
+def _segmentation(units: pd.DataFrame, length: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One coder's units of one category, overlaps merged, and the gaps between them:
+    (begins, lengths, coded) sorted by position."""
+    spans = []
+    for start, end in sorted(zip(units["start"], units["end"])):
+        if spans and start < spans[-1][1]:
+            spans[-1][1] = max(spans[-1][1], end)
+        else:
+            spans.append([start, end])
+    segments, position = [], 0
+    for start, end in spans:
+        if start > position:
+            segments.append((position, start - position, False))
+        segments.append((start, end - start, True))
+        position = end
+    if position < length:
+        segments.append((position, length - position, False))
+    begins, lengths, coded = (np.array(column) for column in zip(*segments)) if segments else (
+        np.zeros(0, int), np.zeros(0, int), np.zeros(0, bool))
+    return begins.astype(np.int64), lengths.astype(np.int64), coded.astype(bool)
+
+
+def _category_disagreements(units: pd.DataFrame, coders: list[str], length: int) -> tuple[float, float]:
+    """Observed and expected disagreement of one category (Krippendorff 2004, pp. 251–256)."""
+    m = len(coders)
+    segmentations = [_segmentation(units[units["coder"] == coder], length) for coder in coders]
+    observed = 0
+    for (b1, l1, c1), (b2, l2, c2) in itertools.combinations(segmentations, 2):
+        shift = b1[:, None] - b2[None, :]
+        both = c1[:, None] & c2[None, :] & (-l1[:, None] < shift) & (shift < l2[None, :])
+        first_in_gap = c1[:, None] & ~c2[None, :] & (0 <= shift) & (shift <= l2[None, :] - l1[:, None])
+        second_in_gap = ~c1[:, None] & c2[None, :] & (l2[None, :] - l1[:, None] <= shift) & (shift <= 0)
+        observed += int(np.sum(np.where(both, shift ** 2 + (shift + l1[:, None] - l2[None, :]) ** 2, 0))
+                        + np.sum(np.where(first_in_gap, l1[:, None] ** 2, 0))
+                        + np.sum(np.where(second_in_gap, l2[None, :] ** 2, 0)))
+    observed_disagreement = 2 * observed / (m * (m - 1) * length ** 2)
+    unit_lengths = np.concatenate([l[c] for _, l, c in segmentations]).astype(np.float64)
+    gaps = np.concatenate([l[~c] for _, l, c in segmentations]).astype(np.float64)
+    n = unit_lengths.size
+    within = (n - 1) * (2 * unit_lengths ** 3 - 3 * unit_lengths ** 2 + unit_lengths) / 3
+    fitting = np.array([np.sum(np.maximum(gaps - u + 1, 0) * (gaps >= u)) for u in unit_lengths])
+    denominator = m * length * (m * length - 1) - np.sum(unit_lengths * (unit_lengths - 1))
+    expected = 2 / length * np.sum(within + unit_lengths ** 2 * fitting) / denominator if denominator else 0.0
+    return observed_disagreement, float(expected)
+
+
+def unitizing_alpha(units: pd.DataFrame, coders: list[str], length: int) -> pd.DataFrame:
+    """Krippendorff's alpha for unitizing a continuum (Krippendorff 2004, *Content Analysis*, 2nd
+    ed., pp. 251–256), per category and overall.
+
+    ``units`` has ``coder``, ``category``, ``start`` and ``end`` (end excluded) on a continuum
+    ``0…length``; a coder's overlapping units of one category are merged. For each category,
+    every coder's continuum alternates that category's units and gaps; the observed
+    disagreement sums :func:`unitizing_distance` over the pairs of coders and of segments, the
+    expected one what chance placements of the same units would give. Overall, the observed and
+    the expected disagreements are the means over the categories. Returns one row per category
+    and ``(ensemble)``: ``observed``, ``expected`` and ``alpha`` (``1 - observed / expected``;
+    NaN when nothing is expected to disagree).
+    """
+    if len(coders) < 2 or length <= 0:
+        raise ValueError("il faut au moins deux codeurs et un continuum non vide")
+    rows = []
+    for category in sorted(units["category"].unique()):
+        observed, expected = _category_disagreements(units[units["category"] == category], coders, length)
+        rows.append({"category": category, "observed": observed, "expected": expected})
+    table = pd.DataFrame(rows, columns=["category", "observed", "expected"])
+    if len(table):
+        table.loc[len(table)] = [OVERALL, table["observed"].mean(), table["expected"].mean()]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        table["alpha"] = np.where(table["expected"] > 0, 1 - table["observed"] / table["expected"], np.nan)
+    return table
+
+
 def _units(corpus, documents: list[str], unit: str) -> pd.DataFrame:
     if unit not in UNITS:
         raise ValueError(f"unit must be one of {UNITS}")
@@ -105,7 +199,9 @@ def agreement(corpus, codings: pd.DataFrame, coders: list[str] | None = None, un
     documents every coder has finished (``finished``: the replay's, by default).
 
     With more than two coders, ``percent_agreement`` and ``cohen_kappa`` are means over the
-    pairs of coders; Krippendorff's alpha takes all coders at once. ``attrs`` holds the
+    pairs of coders; Krippendorff's alpha takes all coders at once. ``unitizing_alpha`` is
+    Krippendorff's alpha for unitizing (:func:`unitizing_alpha`) on the characters of the
+    documents, placed end to end, whatever ``unit`` and ``exclude_uncoded``. ``attrs`` holds the
     documents used and ``left_out`` (the others, with the reason).
     """
     finished = _finished(corpus, finished)
@@ -130,9 +226,25 @@ def agreement(corpus, codings: pd.DataFrame, coders: list[str] | None = None, un
     rows.append({"code": OVERALL, "units": pooled.shape[1], "coded_units": int(pooled.any(axis=0).sum()),
                  **_statistics(pooled)})
     table = pd.DataFrame(rows)
+    unitizing = _unitizing_by_code(corpus, chosen, coders, documents)
+    table["unitizing_alpha"] = table["code"].map(unitizing).astype(float)
     table.attrs.update(unit=unit, coders=coders, exclude_uncoded=exclude_uncoded, documents=documents,
                        left_out=left_out)
     return table
+
+
+def _unitizing_by_code(corpus, codings: pd.DataFrame, coders: list[str], documents: list[str]) -> dict:
+    """Unitizing alpha per code and overall on the documents' characters, end to end."""
+    lengths = pd.Series({doc_id: len(corpus.text(doc_id)) for doc_id in documents}, dtype="int64")
+    if lengths.sum() == 0:
+        return {}
+    offsets = lengths.cumsum() - lengths
+    coded = codings[codings["doc_id"].isin(documents)]
+    shift = coded["doc_id"].map(offsets).to_numpy()
+    units = pd.DataFrame({"coder": coded["coder"].to_numpy(), "category": coded["code"].to_numpy(),
+                          "start": coded["start"].to_numpy() + shift, "end": coded["end"].to_numpy() + shift})
+    table = unitizing_alpha(units, coders, int(lengths.sum()))
+    return dict(zip(table["category"], table["alpha"]))
 
 
 def pairwise_kappa(corpus, codings: pd.DataFrame, coders: list[str] | None = None, unit: str = "segment",

@@ -167,7 +167,8 @@ def _field(matrix: pd.DataFrame, kind: str = "cib") -> _Field:
     bad = checked & ((values != np.round(values)) | (values < low) | (values > high))
     if bad.any():
         r, c = np.argwhere(bad)[0]
-        expected = "0 ou 1" if kind == "gma" else f"un entier entre −{IMPACT_LIMIT:,} et {IMPACT_LIMIT:,}".replace(",", "\u202f")
+        limit = f"{IMPACT_LIMIT:,}".replace(",", "\u202f")
+        expected = "0 ou 1" if kind == "gma" else f"un entier entre −{limit} et {limit}"
         raise ValueError(f"valeur {values[r, c]:g} pour l’impact de {_label(*rows[r])} sur "
                          f"{_label(*rows[c])} : {expected} attendu")
     # Cells inside a descriptor's own block count, as in ScenarioWizard; blank ones are zero.

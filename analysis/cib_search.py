@@ -92,7 +92,7 @@ def _propagate(field, settings, scratch, P, D, R, placed):
     """
     table, starts, sizes, pair_base = field[1], field[2], field[3], field[4]
     margin, propagate, max_loss = settings
-    before = scratch
+    before, rows = scratch
     n = len(starts)
     changed = True
     while changed:
@@ -105,22 +105,25 @@ def _propagate(field, settings, scratch, P, D, R, placed):
             for a in range(kj):
                 if not D[sj + a]:
                     continue
+                ahead = _NONE  # how far some b can still end above a, at the least (0 for b = a)
                 for b in range(kj):
-                    if b != a and P[sj + b] - P[sj + a] > margin + R[base + a * kj + b]:
-                        if not struck:
-                            before[:] = D
-                            struck = True
-                        D[sj + a] = 0
-                        break
+                    ahead = max(ahead, P[sj + b] - R[base + a * kj + b])
+                if ahead - P[sj + a] > margin:
+                    if not struck:
+                        before[:] = D
+                        struck = True
+                    D[sj + a] = 0
             if not struck:
                 continue
             if _count(D, sj, kj) == 0:
                 return False
             if not placed[j]:
-                _restrict(field, scratch, R, D, j)
+                _restrict(field, before, R, D, j)
                 changed = True
         if not propagate:
             return True
+        for i in range(n):  # the row of the table of bests of each domain
+            rows[i] = _row(field, D, i)
         for j in range(n):
             sj, kj, base = starts[j], sizes[j], pair_base[j]
             if _count(D, sj, kj) != 1:
@@ -137,7 +140,7 @@ def _propagate(field, settings, scratch, P, D, R, placed):
                     if placed[i] or i == j:
                         continue
                     si, ki = starts[i], sizes[i]
-                    floor = table[_row(field, D, i), pair] - slack
+                    floor = table[rows[i], pair] - slack
                     struck = False
                     for v in range(si, si + ki):
                         if D[v] and table[field[5][i] + (1 << (v - si)), pair] < floor:
@@ -148,7 +151,8 @@ def _propagate(field, settings, scratch, P, D, R, placed):
                     if struck:
                         if _count(D, si, ki) == 0:
                             return False
-                        _restrict(field, scratch, R, D, i)
+                        _restrict(field, before, R, D, i)
+                        rows[i] = _row(field, D, i)
                         changed = True
     return True
 
@@ -268,7 +272,8 @@ class _Part:
         field, starts = search.field, search.field[2]
         n, total, pairs = len(starts), len(domain), field[1].shape[1]
         self.search, self.weight = search, weight
-        self.scratch = np.zeros(total, dtype=np.uint8)  # a domain before its last strikes
+        # a domain before its last strikes, and the row of the table of bests of each domain
+        self.scratch = (np.zeros(total, dtype=np.uint8), np.zeros(n, dtype=np.int64))
         self.stack = (np.zeros((n + 1, total), dtype=np.int32), np.zeros((n + 1, total), dtype=np.uint8),
                       np.zeros((n + 1, pairs), dtype=np.int32), np.zeros((n + 1, n), dtype=np.bool_),
                       np.zeros(n + 1, dtype=np.int64), np.zeros(n + 1, dtype=np.int64),

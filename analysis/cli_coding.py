@@ -155,7 +155,10 @@ def _agreement(corpus: Corpus, args: argparse.Namespace) -> int:
         print(f"  laissé de côté : {row.doc_id} ({row.reason} : « atelier done {row.doc_id} --coder … »)")
     print_table(table.rename(columns={"units": "unités", "coded_units": "unités codées",
                                       "percent_agreement": "accord %", "cohen_kappa": "kappa de Cohen",
-                                      "krippendorff_alpha": "alpha de Krippendorff"}).round(3))
+                                      "krippendorff_alpha": "alpha de Krippendorff",
+                                      "unitizing_alpha": "alpha de découpage (u-alpha)"}).round(3))
+    print("u-alpha : alpha de Krippendorff pour le découpage en segments, sur les caractères des documents "
+          "(Krippendorff 2004, Content Analysis, p. 251-256).")
     if len(table.attrs["coders"]) > 2:
         print()
         print_table(pairwise_kappa(corpus, codings, args.coders, args.unit, args.exclude_uncoded).round(3))

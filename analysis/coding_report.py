@@ -80,7 +80,7 @@ def agreement_table(corpus: Corpus, codings: pd.DataFrame, codebook: pd.DataFram
     finished = corpus.codings.replay().finished
     coders = shared_coders(finished)
     columns = ["Code", "Libellé", "Segments", "Segments codés", "Accord (%)", "Kappa de Cohen",
-               "Alpha de Krippendorff"]
+               "Alpha de Krippendorff", "Alpha de découpage (caractères)"]
     if len(coders) < 2:
         return pd.DataFrame(columns=columns)
     table = agreement(corpus, codings, coders, unit="segment", exclude_uncoded=False, finished=finished)
@@ -92,6 +92,7 @@ def agreement_table(corpus: Corpus, codings: pd.DataFrame, codebook: pd.DataFram
         "Accord (%)": (table["percent_agreement"] * 100).round(1),
         "Kappa de Cohen": table["cohen_kappa"].round(2),
         "Alpha de Krippendorff": table["krippendorff_alpha"].round(2),
+        "Alpha de découpage (caractères)": table["unitizing_alpha"].round(2),
     })
     result.attrs.update(coders=coders, documents=table.attrs["documents"])
     return result

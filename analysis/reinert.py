@@ -2,14 +2,18 @@
 
 The method classifies text segments by their vocabulary. The segment × term matrix is
 binarised (a term is present in a segment or not). All segments start in one class; the
-largest class is split in two, again and again, until ``n_clusters`` classes exist or no
-class can be split. Each split:
+largest class is split in two, again and again, until ``n_clusters`` classes exist or the
+largest class cannot be split. Each split (rainette's ``cluster_tab``):
 
-1. keeps the terms present in the class and runs a correspondence analysis (CA) of the
-   class's segment × term table; segments are ordered by their coordinate on its first axis;
+1. takes the class's table on the class's own terms, without its units that have none of them
+   (they leave the classification from this split on), and runs a correspondence analysis (CA);
+   units are ordered by their coordinate on its first axis;
 2. cuts that order where the chi-squared of the 2 × terms table (the two groups' term totals)
    is largest;
-3. moves single segments from one group to the other while a move increases that chi-squared.
+3. moves single units from one group to the other while a move increases that chi-squared;
+4. selects each child's terms (:func:`select_features`, rainette's ``tsj`` and ``cc_test``):
+   those present in at least ``tsj`` of its units, and, for a term whose contingency coefficient
+   between the two children exceeds ``cc_test``, only in the child where it is over-represented.
 
 The chi-squared of two groups with term totals ``T1`` and ``T2`` (``c = T1 + T2``, grand
 totals ``S1``, ``S2``, ``N = S1 + S2``) is the Pearson statistic of the 2 × terms table. It
@@ -28,21 +32,23 @@ Conventions
   (ties: the group holding the unit that comes first in ``X``).
 * Final labels ``1..k`` number the leaves in dendrogram order (depth first, left before
   right), as rainette numbers its groups; ``0`` means unclassified (a segment with no kept
-  term). ``Reinert.labels_at(k)`` gives the labels after ``k - 1`` splits, numbered the same way.
-* The class to split is the largest one (ties: the smallest node id); when it cannot be split
-  (fewer than ``min_split_members`` units, at least 3, or no cut) the classification stops,
-  as rainette's does. ``split_smaller_classes=True`` tries the next largest class instead.
+  term, or one left out at a split of its class). ``Reinert.labels_at(k)`` gives the labels after ``k - 1`` splits, numbered the same way.
+* The class to split is the largest one in units (ties: the first in dendrogram order, as
+  rainette's list of groups); when it cannot be split (fewer than ``min_split_members`` units,
+  at least 3; fewer than 3 units or terms; or no cut) the classification stops, as rainette's
+  does. ``split_smaller_classes=True`` tries the next largest class instead.
 * ``min_segment_size`` merges consecutive segments of a document into units as rainette's
   ``merge_segments`` does (:func:`merge_segments`, rainette's test cases reproduced).
 * Results are deterministic: the only iterative part (ARPACK, for large classes) starts
   from a vector drawn from ``random_state`` (a fixed seed when it is ``None``); ties in the
   cut scan and in the moves go to the first segment in ``X``.
 
-Differences with rainette still in place: terms are filtered once (``min_term_frequency``,
-counted in segments; rainette has no such global filter) and each split only ignores the terms
-absent from the class; rainette's per-split feature selection (``tsj`` within each child and the
-``cc_test`` contingency coefficient) is not applied, and ties between classes of equal size go to
-the smallest node id rather than to rainette's list order.
+Everything above follows rainette (its test cases are reproduced in ``tests/test_reinert.py``),
+with two deliberate differences: ``min_term_frequency`` (default 1: none) may drop rare terms
+once before classifying, as rainette's users do with ``dfm_trim``; and the two children of a
+split are numbered larger first, where rainette puts first the group on the negative side of the
+CA's first axis, whose sign is arbitrary (so no implementation reproduces rainette's numbering of
+the two children, only its partition).
 """
 
 from __future__ import annotations
@@ -65,6 +71,7 @@ __all__ = [
     "best_cut",
     "reassign_segments",
     "select_features",
+    "mutually_most_associated",
     "signed_yates_chi2",
     "class_profiles",
     "characteristic_segments",
@@ -1096,11 +1103,8 @@ class DoubleReinert(ClusterMixin, BaseEstimator):
         members = sparse.csc_array(members)
         kept = ((table["size"] > self.min_members) & (table["chi2"] > self.min_chi2)).to_numpy(copy=True)
         kept &= _first_of_duplicates(members, kept)
-        if not self.full:  # crossings of classes that are each other's most associated
-            chi2 = table["chi2"].where(kept)
-            for node in ("node1", "node2"):
-                best = chi2.dropna().groupby(table.loc[kept, node]).idxmax()  # the first of equals
-                kept &= table.index.isin(best.to_numpy())
+        if not self.full:
+            kept &= table.index.isin(mutually_most_associated(table[kept], "node1", "node2"))
         table["kept"] = kept
         self.crossed_classes_ = table
         self._members = members
@@ -1180,6 +1184,15 @@ class DoubleReinert(ClusterMixin, BaseEstimator):
             column = self.crossed_classes_.index.get_loc(crossed)
             labels[self._members[:, [column]].nonzero()[0]] = label
         return labels
+
+
+def mutually_most_associated(table: pd.DataFrame, first: str, second: str) -> pd.Index:
+    """Rows joining two classes that are each other's most associated (rainette2's
+    ``crosstab_keep_max``): the row is the one of largest ``chi2`` among those of its ``first``
+    class, and among those of its ``second`` class (the first row among equals)."""
+    best_of_first = table.groupby(first, sort=False)["chi2"].idxmax()
+    best_of_second = table.groupby(second, sort=False)["chi2"].idxmax()
+    return table.index[table.index.isin(best_of_first) & table.index.isin(best_of_second)]
 
 
 def _first_appearances(model):

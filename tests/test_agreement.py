@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import krippendorff
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.metrics import cohen_kappa_score
 
 from analysis import Corpus
-from analysis.agreement import agreement, disagreements
+from analysis.agreement import agreement, disagreements, unitizing_alpha, unitizing_distance
 from analysis.queries import current_codings
 
 WORDS = "la collectivité soutient les coopératives du territoire avec des moyens dédiés et des élus engagés".split()
@@ -79,6 +80,10 @@ def test_character_agreement_by_hand(atelier, corpus_dir, tmp_path):
     # 11 characters (with the final line feed): agree on c, d and on the 5 after f
     assert row["percent_agreement"] == pytest.approx(7 / 11)
     assert row["cohen_kappa"] == pytest.approx((7 / 11 - 65 / 121) / (1 - 65 / 121))
+    # unitizing: a's unit 0-4 against b's 2-6 costs 2² + 2²; units of 4 (twice), gaps of 7, 2 and 5
+    observed = 2 * 8 / (2 * 1 * 11 ** 2)
+    expected = 2 / 11 * 2 * ((4 ** 3 * 2 - 3 * 4 ** 2 + 4) / 3 + 4 ** 2 * ((7 - 4 + 1) + (5 - 4 + 1))) / (22 * 21 - 2 * 12)
+    assert row["unitizing_alpha"] == pytest.approx(1 - observed / expected)
     excluded = agreement(corpus, codings, unit="character", exclude_uncoded=True).set_index("code").loc["x"]
     assert excluded["units"] == 6 and excluded["percent_agreement"] == pytest.approx(2 / 6)
     spans = disagreements(corpus, codings, unit="character")
@@ -150,3 +155,36 @@ def test_coding_comparison_per_code_and_document_in_characters(atelier, corpus_d
     assert y["kappa"] == 0 and y["b_codings"] == "" and y["agreement"] == pytest.approx(900 / 11)
     status, out, _ = atelier("agreement", "--comparison")
     assert status == 0 and "comme NVivo" not in out and "Comparaison de codage" in out and "0–4" in out
+
+
+# Krippendorff (2004), Content Analysis, 2nd ed., p. 254: two coders unitize a continuum of 300
+# positions (150…450) into categories c and k; dkpro-statistics reproduces the book's figures.
+KRIPPENDORFF_2004 = [(0, "c", 225, 70), (0, "c", 370, 30), (1, "c", 220, 80), (1, "c", 355, 20),
+                     (1, "c", 400, 20), (0, "k", 180, 60), (0, "k", 300, 50), (1, "k", 180, 60),
+                     (1, "k", 300, 50)]
+
+
+def test_unitizing_alpha_reproduces_krippendorff_2004():
+    units = pd.DataFrame([{"coder": coder, "category": category, "start": begin - 150, "end": begin - 150 + length}
+                          for coder, category, begin, length in KRIPPENDORFF_2004])
+    table = unitizing_alpha(units, [0, 1], 300).set_index("category")
+    assert table.loc["c", "observed"] == pytest.approx(0.0144, abs=1e-4)
+    assert table.loc["c", "expected"] == pytest.approx(0.0532, abs=1e-4)
+    assert table.loc["c", "alpha"] == pytest.approx(0.7286, abs=1e-4)
+    assert table.loc["k", "observed"] == 0 and table.loc["k", "expected"] == pytest.approx(0.0490, abs=1e-4)
+    assert table.loc["k", "alpha"] == 1
+    assert table.loc["(ensemble)", "alpha"] == pytest.approx(0.8591, abs=5e-4)
+    # a coder's overlapping units of one category count as one
+    doubled = pd.concat([units, units.iloc[[0]].assign(end=units.iloc[0]["end"] - 10)])
+    assert unitizing_alpha(doubled, [0, 1], 300).equals(unitizing_alpha(units, [0, 1], 300))
+
+
+@pytest.mark.parametrize("first, second, distance", [
+    ((2, 3, False), (2, 2, True), 4), ((5, 6, True), (4, 7, False), 36),  # a unit inside a gap
+    ((5, 6, True), (4, 2, True), 26), ((5, 6, True), (5, 2, True), 16), ((5, 6, True), (6, 2, True), 10),
+    ((5, 6, True), (7, 2, True), 8), ((5, 6, True), (6, 4, True), 2), ((5, 6, True), (5, 6, True), 0),
+    ((225, 70, True), (220, 80, True), 50), ((370, 30, True), (355, 20, True), 850),
+    ((400, 50, False), (400, 20, True), 400), ((0, 5, True), (5, 5, True), 0),  # units that only touch
+])
+def test_unitizing_distance_of_krippendorff_2004(first, second, distance):
+    assert unitizing_distance(*first, *second) == distance

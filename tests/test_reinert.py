@@ -29,6 +29,7 @@ from analysis.reinert import (
     class_profiles,
     first_axis_coordinates,
     merge_segments,
+    mutually_most_associated,
     reassign_segments,
     select_features,
     signed_yates_chi2,
@@ -604,3 +605,19 @@ def test_keyness_on_token_counts_as_rainette_stats():
     assert by_segments.loc[(1, "b"), "chi2"] == 0 and by_segments.loc[(1, "b"), "frequency"] == 1
     with pytest.raises(ValueError, match="unit"):
         class_profiles(counts, [1, 2], unit="words")
+
+
+def test_rainette2_compute_chi2():
+    """rainette's test_rainette2.R: ``compute_chi2`` is ``chisq.test`` (Yates), negative when the
+    classes meet less than independence predicts."""
+    table = [[45, 257 - 45], [121 - 45, 1213 - 121 - 257 + 45]]
+    assert signed_yates_chi2(45, 121, 257, 1213) == pytest.approx(chi2_contingency(table).statistic)
+    assert signed_yates_chi2(0, 12, 25, 121) == pytest.approx(-chi2_contingency([[0, 25], [12, 84]]).statistic)
+
+
+def test_rainette2_crosstab_keep_max():
+    """rainette's test_rainette2.R: of nine crossings, (11, 21) and (12, 23) are mutual maxima."""
+    table = pd.DataFrame({"g1": [11, 11, 11, 12, 12, 12, 13, 13, 13], "g2": [21, 22, 23] * 3,
+                          "chi2": [10, 5, 8, 9, 8, 10, 8, 2, 2]})
+    kept = table.loc[mutually_most_associated(table, "g1", "g2")]
+    assert kept["g1"].tolist() == [11, 12] and kept["g2"].tolist() == [21, 23]
