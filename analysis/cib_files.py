@@ -58,10 +58,12 @@ import pandas as pd
 
 from .cib import CIB_SCALE, GMA_SCALE, _blocks, _field, _label
 from .errors import InputError
+from .exercise import csv_text
+from .readers.base import decode_text
 from .fsio import atomic_write_bytes
 
 SCW_HEADER = "$ ScenarioWizard 4.0"
-_INTEGER = re.compile(r"^[+-]?\d+(?:[.,]0*)?$")
+_INTEGER = re.compile(r"[+-]?\d+(?:[.,]0*)?")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -90,15 +92,6 @@ def _where(row: int, column: int) -> str:
     return f"ligne {row + 1}, colonne {_column_letter(column)}"
 
 
-def _decode(path: Path, data: bytes) -> str:
-    if b"\x00" in data[:4096]:
-        raise InputError(path, "fichier binaire : un texte (CSV ou .scw) est attendu")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
-
-
 def _read_grid(path: Path, sheet) -> list[list]:
     """The cells of a CSV or XLSX file as a list of rows (``None`` for a blank cell)."""
     suffix = path.suffix.lower()
@@ -114,9 +107,7 @@ def _read_grid(path: Path, sheet) -> list[list]:
         grid = [[None if (isinstance(v, float) and math.isnan(v)) or v is None else v for v in row]
                 for row in table.itertuples(index=False)]
     else:
-        text = _decode(path, data)
-        first = next((line for line in text.splitlines() if line.strip()), "")
-        delimiter = max(";,\t", key=first.count)
+        text, delimiter = csv_text(path, data)
         grid = [list(row) for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
     cleaned = []
     for row in grid:
@@ -153,7 +144,7 @@ def _integer(value) -> int | None:
     if isinstance(value, (float, np.floating)):
         return int(value) if float(value).is_integer() else None
     text = str(value).strip().replace("\u2212", "-").replace("\u2013", "-").replace(" ", "")
-    return int(re.split(r"[.,]", text)[0]) if _INTEGER.match(text) else None
+    return int(re.split(r"[.,]", text)[0]) if _INTEGER.fullmatch(text) else None
 
 
 def _grid_labels(path: Path, grid: list[list], along: str) -> list[tuple[str, str, int]]:
@@ -286,7 +277,7 @@ def read_scw(path: Path | str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """
     path = Path(path)
     data = _read_bytes(path)
-    lines = _decode(path, data).splitlines()
+    lines = decode_text(path, data)[0].splitlines()
     labels: list[tuple[str, str]] = []
     descriptor, section, matrix_rows = None, 0, []
     for number, line in enumerate(lines, start=1):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import gettext
+import os
 import sys
 from pathlib import Path
 
@@ -252,12 +253,29 @@ def _consent(corpus: Corpus, args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    corpus = Corpus.open(args.corpus)
     try:
-        return args.handler(corpus, args)
+        status = args.handler(Corpus.open(args.corpus), args)
+        sys.stdout.flush()  # a reader gone (``| head``) shows here, not at exit
+        return status
     except AtelierError as error:
         print(f"erreur : {error}", file=sys.stderr)
         return error.exit_status
+    except BrokenPipeError:  # the reader of the output left (``| head``): nothing is wrong
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except KeyboardInterrupt:
+        print("interrompu : les fichiers de l’atelier sont écrits d’un bloc, aucun n’est à moitié écrit",
+              file=sys.stderr)
+        return 130
+    except Exception as error:  # the last resort: never a traceback for a user
+        if os.environ.get("ATELIER_TRACEBACK"):
+            raise
+        where = getattr(error, "processed_file", None) or getattr(args, "file", None) or getattr(args, "folder", None)
+        print(f"erreur inattendue{f' en traitant {where}' if where else ''} : {type(error).__name__} : "
+              f"{error}. L’atelier ne sait pas encore expliquer ce cas ; ses fichiers sont écrits d’un bloc, "
+              "aucun n’est resté à moitié écrit. Relancez avec ATELIER_TRACEBACK=1 pour "
+              "obtenir le détail à signaler.", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -19,8 +19,8 @@ from .errors import AtelierError
 
 FIELDS = ["path", "label", "definition", "include", "exclude", "example", "colour"]
 REQUIRED = ["path", "label", "colour"]
-_PATH = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*(?:/[a-z0-9]+(?:-[a-z0-9]+)*)*$")
-_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+_PATH = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*(?:/[a-z0-9]+(?:-[a-z0-9]+)*)*")
+_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 
 
 class CodebookError(AtelierError):
@@ -69,7 +69,7 @@ def check_codebook(path: Path) -> list[str]:
         if not code_path:
             problems.append(f"ligne {line} : code sans « path »")
             continue
-        if not _PATH.match(code_path):
+        if not _PATH.fullmatch(code_path):
             problems.append(f"ligne {line} : chemin invalide « {code_path} » (minuscules, chiffres, tirets, « / » entre niveaux)")
         if code_path in seen:
             problems.append(f"ligne {line} : chemin en double « {code_path} » (déjà défini ligne {seen[code_path]})")
@@ -79,7 +79,7 @@ def check_codebook(path: Path) -> list[str]:
         if not label:
             problems.append(f"ligne {line} : le code « {code_path} » a un libellé vide")
         colour = _scalar(fields["colour"][0]) if "colour" in fields else ""
-        if not _COLOUR.match(colour):
+        if not _COLOUR.fullmatch(colour):
             problems.append(f"ligne {line} : couleur invalide « {colour} » pour « {code_path} » (attendu : #RRGGBB)")
     for code_path, line in paths_by_line:
         parent = code_path.rpartition("/")[0]

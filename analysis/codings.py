@@ -33,14 +33,16 @@ CODING_FIELDS = ["doc_id", "text_sha256", "start", "end", "code", "text", "memo"
 CODING_COLUMNS = ["coding_id", "coder", *CODING_FIELDS, "created", "updated"]
 MEMO_COLUMNS = ["target", "ref", "coder", "memo", "updated"]
 FINISHED_COLUMNS = ["coder", "doc_id", "updated"]
-_CODER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+_CODER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 
 def check_coder(coder: str) -> str:
-    if not _CODER.match(coder or ""):
+    if not _CODER.fullmatch(coder or ""):
         raise AtelierError(
             f"nom de codeur invalide : « {coder} » (lettres, chiffres, point, tiret ; sans espace ni accent)"
         )
+    if coder.endswith(".torn"):  # <coder>.torn.jsonl holds the torn lines of <coder>'s log
+        raise AtelierError(f"nom de codeur invalide : « {coder} » (le suffixe « .torn » est réservé)")
     return coder
 
 

@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
+
+
+@contextmanager
+def processing(path: Path | str):
+    """Name the file being read: an unexpected exception leaving the block carries it as
+    ``processed_file`` (the innermost file), for the CLI's last-resort message."""
+    try:
+        yield
+    except Exception as error:
+        if getattr(error, "processed_file", None) is None:
+            error.processed_file = Path(path)
+        raise
 
 
 class AtelierError(Exception):

@@ -20,6 +20,10 @@ a table that cannot be used gives a French error naming the file, the row and th
 
 from __future__ import annotations
 
+import csv
+import io
+import re
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +31,7 @@ import pandas as pd
 import yaml
 
 from .errors import AtelierError, InputError
+from .readers.base import decode_text
 
 ILLUSTRATIVE = "illustratif"
 ILLUSTRATIVE_NOTICE = ("Valeurs illustratives, tirées du corpus par l’équipe : elles seront remplacées "
@@ -44,16 +49,62 @@ def table_path(folder: Path, name: str) -> Path | None:
     return None
 
 
+def csv_text(path: Path, data: bytes) -> tuple[str, str]:
+    """The text and the separator of a CSV as spreadsheets save it: UTF-8 with or without BOM or
+    Windows-1252 (the corpus's decoding policy), separated by ``;`` (French Excel), ``,`` or tabs."""
+    text = decode_text(path, data)[0].lstrip("\ufeff")
+    sample = "\n".join(text.splitlines()[:20])
+    try:
+        delimiter = csv.Sniffer().sniff(sample, delimiters=";,\t").delimiter
+    except csv.Error:  # one column, or nothing to tell the separators apart
+        first = next((line for line in text.splitlines() if line.strip()), "")
+        delimiter = max(";,\t", key=first.count)
+    return text, delimiter
+
+
+def _check_workbook(path: Path) -> None:
+    """An XLSX that is a workbook, whose formulas all have the value the spreadsheet computed."""
+    import openpyxl
+
+    if not zipfile.is_zipfile(path):
+        raise InputError(path, "ce n’est pas un classeur XLSX (une archive ZIP est attendue) : "
+                         "enregistrez-le au format Excel (.xlsx) ou CSV")
+    try:
+        formulas = openpyxl.load_workbook(path, read_only=True, data_only=False)
+        values = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as error:  # openpyxl and zipfile raise many types for damaged files
+        raise InputError(path, f"classeur XLSX illisible ({error.__class__.__name__} : {error})") from None
+    for sheet in formulas.worksheets:
+        for row, computed in zip(sheet.iter_rows(), values[sheet.title].iter_rows()):
+            for cell, value in zip(row, computed):
+                if isinstance(cell.value, str) and cell.value.startswith("=") and value.value is None:
+                    raise InputError(path, f"la case {cell.coordinate} de la feuille « {sheet.title} » contient une "
+                                     "formule sans valeur calculée : ouvrez le classeur dans le tableur et "
+                                     "enregistrez-le (la valeur est alors écrite avec la formule)")
+
+
 def read_sheet(path: Path, **options) -> pd.DataFrame:
     """A CSV or XLSX table, every cell as text, with a French error when unreadable."""
-    try:
-        if path.suffix.lower() == ".xlsx":
+    if not path.exists():
+        raise InputError(path, "fichier introuvable")
+    if path.suffix.lower() == ".xlsx":
+        _check_workbook(path)
+        try:
             return pd.read_excel(path, dtype=str, keep_default_na=False, **options)
-        return pd.read_csv(path, dtype=str, keep_default_na=False, **options)
-    except FileNotFoundError:
-        raise InputError(path, "fichier introuvable") from None
-    except Exception as error:  # pandas and openpyxl raise many types for damaged files
-        raise InputError(path, f"tableau illisible ({error.__class__.__name__} : {error})") from None
+        except Exception as error:  # pandas and openpyxl raise many types for damaged files
+            raise InputError(path, f"tableau illisible ({error.__class__.__name__} : {error})") from None
+    text, delimiter = csv_text(path, path.read_bytes())
+    try:
+        return pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False, **options)
+    except pd.errors.EmptyDataError:
+        raise InputError(path, "tableau vide") from None
+    except pd.errors.ParserError as error:
+        shape = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(error))
+        if shape:
+            expected, line, seen = shape.groups()
+            raise InputError(path, f"{seen} cellules au lieu de {expected} (séparateur « {delimiter} »)",
+                             f"ligne {line}") from None
+        raise InputError(path, f"tableau illisible ({error})") from None
 
 
 def _require_columns(path: Path, table: pd.DataFrame, columns: list[str]) -> None:

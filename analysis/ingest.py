@@ -22,7 +22,7 @@ from tqdm import tqdm
 
 from .clean import clean, clean_verbatim
 from .corpus import Corpus, sha256
-from .errors import AtelierError, CorpusError, InputError
+from .errors import AtelierError, CorpusError, InputError, processing
 from .fsio import atomic_write_bytes, locked
 from .metadata import (
     CONSENTS, CORE_COLUMNS, PROVENANCE_COLUMNS, SETTABLE_COLUMNS, STANDARD_COLUMNS, canonical_consent,
@@ -289,7 +289,8 @@ def ingest(
         quiet = len(files) < 2 if progress is None else not progress
         for path, options in tqdm(files, desc="Ingestion", unit="fichier", disable=quiet or None, file=sys.stderr):
             try:
-                plan = _plan_file(corpus, path, options, table, planned_ids, taken_sources, now)
+                with processing(path):
+                    plan = _plan_file(corpus, path, options, table, planned_ids, taken_sources, now)
             except AtelierError as error:
                 report.failed.append(error)
                 continue

@@ -45,7 +45,7 @@ from .fsio import atomic_write_bytes
 
 NOTE_COLUMNS = ["row", "column", "value", "reason", "timestamp"]
 MAX_SCENARIOS = 12
-_NUMBER = re.compile(r"^[+-]?\d+$")
+_NUMBER = re.compile(r"[+-]?\d+")
 
 
 @dataclass(frozen=True)
@@ -412,7 +412,7 @@ class MatrixEditor(anywidget.AnyWidget):
         scale = self._scale
         if text.upper() in scale.letters:
             return text.upper()
-        if not _NUMBER.match(text):
+        if not _NUMBER.fullmatch(text):
             shown = f"« {value.strip()} »" if value.strip() else "une case vide"
             raise AtelierError(f"Valeur {shown} refusée : l’échelle de {self.file_name} va {scale.describe()}. "
                                "Rien n’a été enregistré.")

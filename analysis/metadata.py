@@ -112,7 +112,7 @@ def parse_consent_date(value: str) -> str:
         raise AtelierError(f"date de consentement invalide : « {value} » (format attendu : AAAA-MM-JJ).") from None
 
 
-_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+_DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 
 
 def parse_date(value: str) -> tuple[str, str]:
@@ -122,13 +122,13 @@ def parse_date(value: str) -> tuple[str, str]:
     """
     text = value.strip()
     bounds = text.split("/")
-    if len(bounds) > 2 or not all(_DATE.match(b) for b in bounds):
+    if len(bounds) > 2 or not all(_DATE.fullmatch(b) for b in bounds):
         raise AtelierError(
             f"date invalide : « {value} ». Formats acceptés : AAAA, AAAA-MM, AAAA-MM-JJ "
             "ou un intervalle AAAA/AAAA."
         )
     for bound in bounds:
-        year, month, day = _DATE.match(bound).groups()
+        year, month, day = _DATE.fullmatch(bound).groups()
         if month and not 1 <= int(month) <= 12 or day and not 1 <= int(day) <= 31:
             raise AtelierError(f"date invalide : « {value} » (mois ou jour hors limites).")
     if len(bounds) == 2 and bounds[0] > bounds[1]:
@@ -160,11 +160,11 @@ def slugify(text: str, max_length: int = 50) -> str:
     return slug or "document"
 
 
-DOC_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+DOC_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 
 def check_doc_id(doc_id: str) -> str:
-    if not DOC_ID.match(doc_id):
+    if not DOC_ID.fullmatch(doc_id):
         raise AtelierError(
             f"identifiant de document invalide : « {doc_id} » (minuscules, chiffres et tirets)."
         )

@@ -18,6 +18,12 @@ SEED_CORPUS = REPO / "corpus"
 SEED_MANIFEST = SEED_CORPUS / "sources" / "seed-manifest.csv"
 
 
+@pytest.fixture(autouse=True)
+def real_exceptions(monkeypatch):
+    """Tests see the exception behind an unexpected failure, not the CLI's last-resort message."""
+    monkeypatch.setenv("ATELIER_TRACEBACK", "1")
+
+
 def build_book(out: Path, corpus: Path = SEED_CORPUS, builder: str = "html", scenarios: Path | None = None) -> Path:
     """Build the repository's book into ``out`` with warnings as errors; return the output folder.
 

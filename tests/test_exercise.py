@@ -78,7 +78,7 @@ def test_a_table_can_be_an_xlsx_file(exercise):
     csv.unlink()
     assert exercise.influence().equals(expected)
     (exercise.folder / "influence.xlsx").write_bytes(b"PK\x03\x04 abime")
-    with pytest.raises(InputError, match="illisible"):
+    with pytest.raises(InputError, match="ce n’est pas un classeur XLSX"):
         exercise.influence()
 
 

@@ -25,9 +25,30 @@ from .plain import documents_from_text
 _HEADING_STYLE = re.compile(r"^(?:heading|titre)\s*(\d)$", re.IGNORECASE)
 
 
+MAX_UNCOMPRESSED_MB = 200  # a 500-page report with its images holds well under this
+MAX_XML_MB = 20  # the text of a 500-page report is a few megabytes of XML, which is what gets parsed
+MAX_ENTRIES = 10_000
+
+
 def _check_zip(path: Path, data: bytes, what: str) -> None:
+    """A valid archive whose declared content is bounded, checked before anything is expanded."""
     if not zipfile.is_zipfile(io.BytesIO(data)):
         raise InputError(path, f"fichier {what} corrompu ou illisible (ce n’est pas une archive valide)")
+    try:
+        entries = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as error:
+        raise InputError(path, f"fichier {what} corrompu ou illisible ({error})") from None
+    if len(entries) > MAX_ENTRIES:
+        raise InputError(path, f"fichier {what} refusé : {len(entries)} fichiers dans l’archive "
+                         f"(limite {MAX_ENTRIES})")
+    xml = sum(entry.file_size for entry in entries if entry.filename.lower().endswith(".xml"))
+    if xml > MAX_XML_MB * 1024 * 1024:
+        raise InputError(path, f"fichier {what} refusé : {xml / 1024 / 1024:.0f} Mo de texte XML une fois "
+                         f"décompressé (limite {MAX_XML_MB} Mo ; une « bombe de décompression » ?)")
+    expanded = sum(entry.file_size for entry in entries)
+    if expanded > MAX_UNCOMPRESSED_MB * 1024 * 1024:
+        raise InputError(path, f"fichier {what} refusé : {expanded / 1024 / 1024:.0f} Mo une fois décompressé "
+                         f"(limite {MAX_UNCOMPRESSED_MB} Mo ; une « bombe de décompression » ?)")
 
 
 def read_docx(path: Path, data: bytes) -> list[ReadDocument]:

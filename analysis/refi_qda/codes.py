@@ -27,7 +27,7 @@ CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
 NEUTRAL_COLOUR = "#9E9E9E"
 _SECTIONS = {"include": "Inclure", "exclude": "Exclure", "example": "Exemple", "path": "Chemin"}
 _SECTION_SPLIT = re.compile(r"\n\n(Inclure|Exclure|Exemple|Chemin) : ")
-_CODE_PATH = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*(?:/[a-z0-9]+(?:-[a-z0-9]+)*)*$")
+_CODE_PATH = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*(?:/[a-z0-9]+(?:-[a-z0-9]+)*)*")
 
 
 def _code_description(code: dict) -> str:
@@ -132,7 +132,7 @@ def _read_codes(codes: ET.Element | None) -> dict[str, dict]:
                     break
             fields = _parse_description(_text_of(_child(element, "Description")))
             declared = fields.pop("path", "")
-            if _CODE_PATH.match(declared) and declared.rpartition("/")[0] == base and declared not in used:
+            if _CODE_PATH.fullmatch(declared) and declared.rpartition("/")[0] == base and declared not in used:
                 path = declared
             else:
                 segment = _segment(label, guid)

@@ -1,0 +1,149 @@
+"""Hostile or unusual inputs get a French error (exit 2) and leave the corpus as it was."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import analysis.ingest
+from analysis.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_an_unexpected_failure_is_a_french_message_naming_the_file(corpus_dir, tmp_path, monkeypatch, capsys):
+    source = tmp_path / "note.html"
+    source.write_text("<p>Une note.</p>", encoding="utf-8")
+
+    def broken_reader(path, data):
+        raise RuntimeError("lecteur cassé")
+
+    monkeypatch.setattr(analysis.ingest, "read_source", broken_reader)
+    monkeypatch.delenv("ATELIER_TRACEBACK")
+    assert main(["--corpus", str(corpus_dir), "ingest", str(source)]) == 2
+    err = capsys.readouterr().err
+    assert f"erreur inattendue en traitant {source}" in err and "RuntimeError : lecteur cassé" in err
+    assert "Traceback" not in err and "ATELIER_TRACEBACK=1" in err
+    assert not (corpus_dir / "documents.csv").exists()
+
+
+def test_a_reader_that_leaves_early_is_no_error():
+    atelier = Path(sys.executable).parent / "atelier"
+    pipeline = subprocess.run(f"'{atelier}' --corpus '{REPO / 'corpus'}' kwic la | head -n 2",
+                              shell=True, capture_output=True, text=True, timeout=300)
+    assert len(pipeline.stdout.splitlines()) == 2
+    assert "Traceback" not in pipeline.stderr and "BrokenPipe" not in pipeline.stderr, pipeline.stderr
+
+
+# ---------------------------------------------------------------------------------------------
+# archives that expand beyond reason
+
+
+def _inflated(tmp_path: Path, suffix: str, member: str, megabytes: int) -> Path:
+    """A real office file whose text part is padded to ``megabytes`` once expanded."""
+    import zipfile
+
+    import docx
+
+    base = tmp_path / f"base{suffix}"
+    if suffix == ".docx":
+        docx.Document().save(base)
+    else:
+        from odf.opendocument import OpenDocumentText
+        OpenDocumentText().save(str(base))
+    paragraph = b"<w:p><w:r><w:t>bla</w:t></w:r></w:p>" if suffix == ".docx" else b"<text:p>bla</text:p>"
+    bomb = tmp_path / f"bombe{suffix}"
+    with zipfile.ZipFile(base) as source, zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as target:
+        for entry in source.infolist():
+            data = source.read(entry)
+            if entry.filename == member:
+                data = data.replace(b"</", paragraph * (megabytes * 1024 * 1024 // len(paragraph)) + b"</", 1)
+            target.writestr(entry, data)
+    return bomb
+
+
+@pytest.mark.parametrize("suffix, member", [(".docx", "word/document.xml"), (".odt", "content.xml")])
+def test_an_office_file_that_expands_too_much_is_refused_at_once(atelier, corpus_dir, tmp_path, suffix, member):
+    bomb = _inflated(tmp_path, suffix, member, 30)
+    assert bomb.stat().st_size < 1024 * 1024
+    started = time.perf_counter()
+    status, _, err = atelier("ingest", bomb)
+    assert time.perf_counter() - started < 1.0
+    assert status == 2 and "Mo de texte XML une fois décompressé (limite 20 Mo" in err and str(bomb) in err
+    assert not (corpus_dir / "documents.csv").exists()
+
+
+def test_an_archive_of_too_many_entries_is_refused(atelier, corpus_dir, tmp_path):
+    import zipfile
+
+    crowded = tmp_path / "foule.docx"
+    with zipfile.ZipFile(crowded, "w") as archive:
+        for number in range(10_001):
+            archive.writestr(f"word/media/{number}.bin", b"")
+    status, _, err = atelier("ingest", crowded)
+    assert status == 2 and "10001 fichiers dans l’archive (limite 10000)" in err
+
+
+# ---------------------------------------------------------------------------------------------
+# scenario tables saved by spreadsheets
+
+SHIPPED = REPO / "scenarios" / "avenir-politiques-locales-ess"
+
+
+@pytest.fixture
+def exercise_copy(tmp_path):
+    import shutil
+
+    folder = tmp_path / "exercice"
+    shutil.copytree(SHIPPED, folder)
+    return folder
+
+
+@pytest.mark.parametrize("encoding, separator", [("utf-8-sig", ";"), ("cp1252", ";"), ("cp1252", "\t")])
+def test_tables_saved_by_french_excel_are_read(exercise_copy, encoding, separator):
+    import pandas as pd
+
+    from analysis.exercise import Exercise
+
+    expected = Exercise.open(exercise_copy).variables()
+    table = pd.read_csv(exercise_copy / "variables.csv", dtype=str, keep_default_na=False)
+    (exercise_copy / "variables.csv").write_bytes(
+        table.to_csv(index=False, sep=separator, lineterminator="\r\n").encode(encoding))
+    assert Exercise.open(exercise_copy).variables().equals(expected)
+    cross = exercise_copy / "crossimpact.csv"
+    grid = cross.read_text(encoding="utf-8").replace(",", ";")
+    cross.write_bytes(grid.encode(encoding))
+    from analysis.cib_files import read_cross_impact
+    assert read_cross_impact(cross).equals(read_cross_impact(SHIPPED / "crossimpact.csv"))
+
+
+def test_a_table_with_a_broken_row_names_the_line(exercise_copy):
+    from analysis.errors import InputError
+    from analysis.exercise import Exercise
+
+    path = exercise_copy / "variables.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[3] += ",une cellule de trop,et une autre"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"\(ligne 4\) : 7 cellules au lieu de 5"):
+        Exercise.open(exercise_copy).variables()
+
+
+def test_a_workbook_with_formulas_never_computed_says_so(exercise_copy):
+    import openpyxl
+
+    from analysis.errors import InputError
+    from analysis.exercise import Exercise
+
+    (exercise_copy / "variables.csv").unlink()
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["code", "name", "definition", "family", "evidence"])
+    sheet.append(["CP", "=A2&\" responsable\"", "définition", "instrument", ""])
+    book.save(exercise_copy / "variables.xlsx")  # openpyxl writes formulas without their values
+    with pytest.raises(InputError, match="case B2 .* formule sans valeur calculée"):
+        Exercise.open(exercise_copy).variables()
