@@ -13,6 +13,7 @@ import pandas as pd
 from .clean import rules_table
 from .corpus import Corpus
 from .errors import AtelierError
+from .fsio import spreadsheet_safe
 from .ingest import DEFAULT_MAX_SIZE_MB, MANIFEST_NAME, IngestOptions, ingest, parse_attrs, read_manifest
 from .cli_coding import add_coding_commands
 from .cli_table import print_table
@@ -173,7 +174,7 @@ def _ingest(corpus: Corpus, args: argparse.Namespace) -> int:
 def _corpus(corpus: Corpus, args: argparse.Namespace) -> int:
     inventory = corpus.inventory()
     if args.csv:
-        inventory.to_csv(sys.stdout, index=False, lineterminator="\n")
+        spreadsheet_safe(inventory).to_csv(sys.stdout, index=False, lineterminator="\n")
         return 0
     columns = ["doc_id", "title", "genre", "year", "private", "words"]
     print_table(inventory[columns].rename(columns={
@@ -202,7 +203,7 @@ def _segments(corpus: Corpus, args: argparse.Namespace) -> int:
     for unit in UNITS:
         table = corpus.units(unit, args.size)
         name = f"{unit}s.csv"
-        table.to_csv(out_dir / name, index=False, lineterminator="\n")
+        spreadsheet_safe(table).to_csv(out_dir / name, index=False, lineterminator="\n")
         print(f"{unit} : {len(table)} unités → {out_dir / name}")
     return 0
 

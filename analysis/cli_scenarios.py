@@ -13,6 +13,7 @@ from .cib import MAX_SCENARIOS
 from .cli_table import print_table
 from .corpus import Corpus
 from .errors import AtelierError
+from .fsio import spreadsheet_safe
 from .exercise import ILLUSTRATIVE_NOTICE, Exercise
 
 
@@ -46,7 +47,7 @@ def _micmac(_corpus: Corpus, args: argparse.Namespace) -> int:
     }).sort_values("rang influence (indirect)")
     print(f"Influences indirectes : matrice élevée à la puissance {power} (classement stable).")
     if args.csv:
-        shown.to_csv(sys.stdout, index=False, lineterminator="\n")
+        spreadsheet_safe(shown).to_csv(sys.stdout, index=False, lineterminator="\n")
     else:
         print_table(shown)
     return 0
@@ -63,7 +64,7 @@ def _mactor(_corpus: Corpus, args: argparse.Namespace) -> int:
     power = balance_of_power(mid)
     print("Rapports de force (r* : poids de chaque acteur, moyenne 1)")
     print_table(power.assign(nom=actors).reset_index()[["actor", "nom", "influence", "dependence", "r_star"]]
-                .rename(columns={"actor": "acteur", "dependence": "dépendance"}).round(2))
+                .rename(columns={"actor": "acteur", "dependence": "dépendance", "r_star": "r*"}).round(2))
     print("\nMobilisation par objectif (positions pondérées par les rapports de force)")
     table = mobilisation(positions, mid).assign(nom=objectives).reset_index()
     print_table(table[["objective", "nom", "n_for", "n_against", "weighted_for", "weighted_against",
@@ -73,9 +74,14 @@ def _mactor(_corpus: Corpus, args: argparse.Namespace) -> int:
     found = coalitions(positions, mid)
     print("\nCoalitions (acteurs du même côté d’un objectif)")
     groups = found.groups.assign(actors=found.groups["actors"].map(", ".join))
-    print_table(groups.round(2))
+    print_table(groups.replace({"side": {"for": "pour", "against": "contre"}}).rename(columns={
+        "objective": "objectif", "side": "côté", "actors": "acteurs", "size": "taille", "intensity": "intensité",
+        "weighted_intensity": "intensité pondérée"}).round(2))
     print("\nPaires d’acteurs les plus convergentes")
-    print_table(found.pairs.round(2))
+    print_table(found.pairs.rename(columns={
+        "actor_a": "acteur A", "actor_b": "acteur B", "convergences": "convergences", "divergences": "divergences",
+        "convergence_intensity": "intensité des convergences", "divergence_intensity": "intensité des divergences",
+        "weighted_convergence": "convergence pondérée", "weighted_divergence": "divergence pondérée"}).round(2))
     return 0
 
 
@@ -145,7 +151,7 @@ def _cib(_corpus: Corpus, args: argparse.Namespace) -> int:
               "(trop peu d’impacts pour départager les scénarios) : ceux-ci sont les premiers trouvés, pas les "
               "meilleurs. Complétez la matrice, fixez des descripteurs (--fix) ou relevez le plafond.", file=sys.stderr)
     if args.format == "csv":
-        scenarios.to_csv(sys.stdout, index=False, lineterminator="\n")
+        spreadsheet_safe(scenarios).to_csv(sys.stdout, index=False, lineterminator="\n")
         return 0
     configurations = 1
     for _, group in matrix.index.to_frame().groupby(level=0, sort=False):

@@ -6,7 +6,7 @@ import argparse
 
 from .cli_table import print_table
 from .corpus import Corpus
-from .fsio import atomic_write_bytes
+from .fsio import atomic_write_bytes, spreadsheet_safe
 from .queries import current_codings
 from .topics import METHODS
 
@@ -33,7 +33,7 @@ def write_outputs(corpus: Corpus, themes, out_dir) -> list[str]:
     written = []
     for name, table in tables.items():
         path = out_dir / f"{name}.csv"
-        atomic_write_bytes(path, table.to_csv(index=False, lineterminator="\n").encode("utf-8"))
+        atomic_write_bytes(path, spreadsheet_safe(table).to_csv(index=False, lineterminator="\n").encode("utf-8"))
         written.append(path.name)
     for name, draw in FIGURES.items():
         figure = draw(themes)

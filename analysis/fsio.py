@@ -1,4 +1,5 @@
-"""File writes that never leave a half-written file behind, and a lock on the corpus."""
+"""File writes that never leave a half-written file behind, a lock on the corpus, and table cells
+that are safe to open in a spreadsheet."""
 
 from __future__ import annotations
 
@@ -63,3 +64,25 @@ def locked(lock_path: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe_cell(value):
+    """A text cell that a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``,
+    ``@``, a tab or a carriage return), prefixed with an apostrophe, the usual neutralisation;
+    numbers such as ``-2`` and other values are returned as they are."""
+    if not isinstance(value, str) or not value.startswith(_FORMULA_START):
+        return value
+    try:
+        float(value)
+        return value
+    except ValueError:
+        return "'" + value
+
+
+def spreadsheet_safe(table):
+    """``table`` (a DataFrame) with every text cell and column name made safe to open in a spreadsheet."""
+    return table.map(spreadsheet_safe_cell).rename(columns=spreadsheet_safe_cell)
+

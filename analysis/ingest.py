@@ -23,7 +23,7 @@ from tqdm import tqdm
 from .clean import clean, clean_verbatim
 from .corpus import Corpus, sha256
 from .errors import AtelierError, CorpusError, InputError, processing
-from .fsio import atomic_write_bytes, locked
+from .fsio import atomic_write_bytes, locked, spreadsheet_safe
 from .metadata import (
     CONSENTS, CORE_COLUMNS, PROVENANCE_COLUMNS, SETTABLE_COLUMNS, STANDARD_COLUMNS, canonical_consent,
     canonical_genre, canonical_level, check_doc_id, parse_bool, parse_consent_date, parse_date, slugify,
@@ -362,7 +362,7 @@ def write_documents_table(corpus: Corpus, table: pd.DataFrame) -> None:
         if column not in table.columns:
             table[column] = ""
     extra = [c for c in table.columns if c not in CORE_COLUMNS]
-    data = table[CORE_COLUMNS + extra].to_csv(index=False, lineterminator="\n").encode("utf-8")
+    data = spreadsheet_safe(table[CORE_COLUMNS + extra]).to_csv(index=False, lineterminator="\n").encode("utf-8")
     atomic_write_bytes(corpus.documents_csv, data)
 
 

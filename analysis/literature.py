@@ -32,7 +32,7 @@ from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
 from .corpus import Corpus
 from .errors import AtelierError, CorpusError, InputError
-from .fsio import atomic_write_bytes, folder_names, locked
+from .fsio import atomic_write_bytes, folder_names, locked, spreadsheet_safe
 from .readers.references import read_bib, read_ris
 
 DECISIONS = ("inclure", "exclure")
@@ -341,7 +341,7 @@ def record_screening(corpus: Corpus, reviewer: str, key: str, decision: str, rea
         row = pd.DataFrame([{"key": key, "decision": decision, "reason": reason if decision == "exclure" else "",
                              "timestamp": timestamp}])
         table = pd.concat([table[table["key"] != key], row], ignore_index=True)
-        atomic_write_bytes(path, table.to_csv(index=False, lineterminator="\n").encode("utf-8"))
+        atomic_write_bytes(path, spreadsheet_safe(table).to_csv(index=False, lineterminator="\n").encode("utf-8"))
     return table
 
 

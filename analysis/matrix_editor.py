@@ -41,7 +41,7 @@ import traitlets
 from .errors import AtelierError
 from .widget_assets import STATIC, widget_module
 from .exercise import Exercise, read_listing, table_path
-from .fsio import atomic_write_bytes
+from .fsio import atomic_write_bytes, spreadsheet_safe_cell
 
 NOTE_COLUMNS = ["row", "column", "value", "reason", "timestamp"]
 MAX_SCENARIOS = 12
@@ -456,7 +456,8 @@ class MatrixEditor(anywidget.AnyWidget):
             writer.writerow(NOTE_COLUMNS)
         elif not old.endswith(b"\n"):
             out.write("\n")
-        writer.writerow([self.rows[row]["code"], self.columns[column]["code"], value, reason.strip(), _now()])
+        writer.writerow([spreadsheet_safe_cell(cell) for cell in (
+            self.rows[row]["code"], self.columns[column]["code"], value, reason.strip(), _now())])
         atomic_write_bytes(path, old + out.getvalue().encode("utf-8"))
 
     def undo(self) -> None:

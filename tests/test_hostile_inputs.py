@@ -147,3 +147,49 @@ def test_a_workbook_with_formulas_never_computed_says_so(exercise_copy):
     book.save(exercise_copy / "variables.xlsx")  # openpyxl writes formulas without their values
     with pytest.raises(InputError, match="case B2 .* formule sans valeur calculée"):
         Exercise.open(exercise_copy).variables()
+
+
+# ---------------------------------------------------------------------------------------------
+# formulas in what the workbench writes for spreadsheets
+
+
+def test_cells_a_spreadsheet_would_run_are_neutralised():
+    import pandas as pd
+
+    from analysis.fsio import spreadsheet_safe, spreadsheet_safe_cell
+
+    assert [spreadsheet_safe_cell(v) for v in ["=HYPERLINK(\"x\")", "+1+1", "-rm", "@SUM(A1)", "\tx", "-2", "+3",
+                                               "1.5", "texte", 3, "'=déjà"]] == [
+        "'=HYPERLINK(\"x\")", "'+1+1", "'-rm", "'@SUM(A1)", "'\tx", "-2", "+3", "1.5", "texte", 3, "'=déjà"]
+    table = spreadsheet_safe(pd.DataFrame({"=titre": ["=1+1", "sûr"], "n": [-2, 4]}))
+    assert table.columns.tolist() == ["'=titre", "n"] and table["'=titre"].tolist() == ["'=1+1", "sûr"]
+
+
+def test_a_hostile_title_is_neutralised_in_documents_csv_and_corpus_csv(atelier, corpus_dir, tmp_path):
+    page = tmp_path / "page.html"
+    page.write_text("<html><head><title>=HYPERLINK(\"http://x\",\"clic\")</title></head>"
+                    "<body><p>Un texte de page assez long pour être gardé.</p></body></html>", encoding="utf-8")
+    assert atelier("ingest", page)[0] == 0
+    stored = (corpus_dir / "documents.csv").read_text(encoding="utf-8")
+    assert "'=HYPERLINK" in stored and ",=HYPERLINK" not in stored
+    status, out, _ = atelier("corpus", "--csv")
+    assert status == 0 and "'=HYPERLINK" in out and ",=HYPERLINK" not in out
+
+
+def test_cib_csv_output_keeps_numbers_and_neutralises_labels(atelier, tmp_path):
+    import numpy as np
+    import pandas as pd
+
+    from analysis.cib_files import write_scw
+    from analysis.cib import descriptors_table
+
+    labels = [("=D1", "=a"), ("=D1", "b"), ("D2", "c"), ("D2", "d")]
+    index = pd.MultiIndex.from_tuples(labels)
+    matrix = pd.DataFrame(np.array([[0, 0, 2, -2], [0, 0, -1, 1], [1, -1, 0, 0], [-1, 1, 0, 0]]),
+                          index=index, columns=index)
+    path = tmp_path / "champ.scw"
+    write_scw(descriptors_table(matrix), matrix, path)
+    status, out, _ = atelier("cib", path, "--format", "csv")
+    header, *rows = out.splitlines()
+    assert status == 0 and header.startswith("'=D1,D2,")
+    assert all(row.startswith("'=a,") or not row.startswith("=") for row in rows)
