@@ -56,7 +56,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .cib import CIB_SCALE, GMA_SCALE, _blocks, _field, _label
+from .cib import CIB_SCALE, GMA_SCALE, IMPACT_LIMIT, _blocks, _field, _label
 from .errors import InputError
 from .exercise import csv_text
 from .readers.base import decode_text
@@ -312,8 +312,9 @@ def read_scw(path: Path | str) -> tuple[pd.DataFrame, pd.DataFrame]:
             values = []
             for position, cell in enumerate(cells, start=1):
                 value = _integer(cell) if cell else None
-                if value is None:
-                    raise InputError(path, f"valeur « {cell} » : un entier est attendu",
+                if value is None or abs(value) > IMPACT_LIMIT:
+                    limit = f"{IMPACT_LIMIT:,}".replace(",", "\u202f")
+                    raise InputError(path, f"valeur « {cell} » : un entier entre −{limit} et {limit} est attendu",
                                      f"ligne {number}, valeur {position}")
                 values.append(value)
             matrix_rows.append((number, values))

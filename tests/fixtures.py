@@ -101,12 +101,14 @@ def write_pdf(path: Path, pages: list[list[str]]) -> Path:
     return path
 
 
-def write_encrypted_pdf(path: Path) -> Path:
-    reader = PdfReader(io.BytesIO(_pdf_bytes([["Document confidentiel"]])))
+def write_encrypted_pdf(path: Path, user_password: str = "secret", algorithm: str = "RC4-128",
+                        text: str = "Document confidentiel") -> Path:
+    """A PDF encrypted with ``algorithm``; an empty ``user_password`` opens it for anyone."""
+    reader = PdfReader(io.BytesIO(_pdf_bytes([[text]])))
     writer = PdfWriter()
     for page in reader.pages:
         writer.add_page(page)
-    writer.encrypt(user_password="secret", owner_password="secret")
+    writer.encrypt(user_password=user_password, owner_password="proprietaire", algorithm=algorithm)
     with open(path, "wb") as handle:
         writer.write(handle)
     return path

@@ -193,3 +193,41 @@ def test_cib_csv_output_keeps_numbers_and_neutralises_labels(atelier, tmp_path):
     header, *rows = out.splitlines()
     assert status == 0 and header.startswith("'=D1,D2,")
     assert all(row.startswith("'=a,") or not row.startswith("=") for row in rows)
+
+
+# ---------------------------------------------------------------------------------------------
+# readers
+
+
+def test_an_aes_pdf_with_an_empty_password_is_read(atelier, corpus_dir, tmp_path):
+    from fixtures import write_encrypted_pdf
+
+    pdf = write_encrypted_pdf(tmp_path / "ouvert.pdf", user_password="", algorithm="AES-256",
+                              text="Rapport public chiffre sans mot de passe")
+    status, out, err = atelier("ingest", pdf)
+    assert status == 0, err
+    assert "Rapport public" in (corpus_dir / "texts" / "ouvert.txt").read_text(encoding="utf-8")
+    locked = write_encrypted_pdf(tmp_path / "ferme.pdf", algorithm="AES-256")
+    status, _, err = atelier("ingest", locked)
+    assert status == 2 and "PDF chiffré par un mot de passe" in err
+
+
+def test_html_nested_thousands_of_levels_deep_is_read_and_its_author_kept(atelier, corpus_dir, tmp_path):
+    deep = tmp_path / "profond.html"
+    deep.write_text("<html><head><meta name=\"author\" content=\"Réseau des collectivités\"></head><body>"
+                    + "<div>" * 5000 + "Un texte tout au fond de la page." + "</div>" * 5000 + "</body></html>",
+                    encoding="utf-8")
+    status, _, err = atelier("ingest", deep)
+    assert status == 0, err
+    assert (corpus_dir / "texts" / "profond.txt").read_text(encoding="utf-8") == "Un texte tout au fond de la page.\n"
+    assert "Réseau des collectivités" in (corpus_dir / "documents.csv").read_text(encoding="utf-8")
+
+
+def test_a_scenariowizard_integer_beyond_64_bits_is_named(atelier, tmp_path):
+    source = (REPO / "tests" / "data" / "scenariowizard" / "CIB_global.scw").read_text(encoding="cp1252")
+    lines = source.split("\n")
+    lines[43] = lines[43].replace(" 1 ,", f" {2 ** 70} ,", 1)
+    path = tmp_path / "enorme.scw"
+    path.write_text("\n".join(lines), encoding="cp1252")
+    status, _, err = atelier("cib", path)
+    assert status == 2 and "(ligne 44, valeur 4)" in err and "un entier entre −1\u202f000\u202f000 et 1\u202f000\u202f000" in err

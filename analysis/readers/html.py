@@ -18,8 +18,11 @@ def _inline_text(element: Tag) -> str:
     return " ".join(element.get_text(" ").split())
 
 
-def _blocks(element: Tag, out: list[str]) -> None:
-    """Walk the tree, one paragraph per block element, keeping document order."""
+def _blocks(root: Tag, out: list[str]) -> None:
+    """Walk the tree, one paragraph per block element, keeping document order.
+
+    The walk keeps its own stack, so a page nested thousands of levels deep is read like any other.
+    """
     inline: list[str] = []
 
     def flush() -> None:
@@ -28,11 +31,15 @@ def _blocks(element: Tag, out: list[str]) -> None:
             out.append(text)
         inline.clear()
 
-    for child in element.children:
-        if isinstance(child, NavigableString):
-            if child.__class__.__name__ in ("Comment", "Doctype", "CData", "ProcessingInstruction"):
-                continue
-            inline.append(str(child))
+    stack = [iter(root.children)]
+    while stack:
+        child = next(stack[-1], None)
+        if child is None:
+            stack.pop()
+            flush()
+        elif isinstance(child, NavigableString):
+            if child.__class__.__name__ not in ("Comment", "Doctype", "CData", "ProcessingInstruction"):
+                inline.append(str(child))
         elif not isinstance(child, Tag):
             continue
         elif child.name in _HEADINGS:
@@ -54,16 +61,17 @@ def _blocks(element: Tag, out: list[str]) -> None:
             flush()
         elif child.name in _BLOCKS:
             flush()
-            _blocks(child, out)
+            stack.append(iter(child.children))
         else:
             inline.append(child.get_text(" "))
-    flush()
 
 
 def read_html(path: Path, data: bytes) -> list[ReadDocument]:
     text, encoding = decode_text(path, data)
     soup = BeautifulSoup(text, "html.parser")
     page_title = " ".join(soup.title.get_text().split()) if soup.title else ""
+    author = soup.find("meta", attrs={"name": "author"})  # in the head, dropped below
+    author = " ".join((author.get("content") or "").split()) if author else ""
     for tag in soup.find_all(_INVISIBLE):
         tag.decompose()
     root = soup.body or soup
@@ -71,7 +79,6 @@ def read_html(path: Path, data: bytes) -> list[ReadDocument]:
     _blocks(root, paragraphs)
     body = "\n\n".join(paragraphs) + "\n"
     metadata = {"encoding": encoding}
-    author = soup.find("meta", attrs={"name": "author"})
-    if author and author.get("content"):
-        metadata["author"] = author["content"].strip()
+    if author:
+        metadata["author"] = author
     return [ReadDocument(text=body, title=page_title or first_line_title(body, path.stem), metadata=metadata)]
