@@ -14,7 +14,9 @@ from .clean import rules_table
 from .corpus import Corpus
 from .errors import AtelierError
 from .fsio import spreadsheet_safe
-from .ingest import DEFAULT_MAX_SIZE_MB, MANIFEST_NAME, IngestOptions, ingest, parse_attrs, read_manifest
+from .ingest import (
+    DEFAULT_MAX_SIZE_MB, MANIFEST_NAME, IngestOptions, inbox_files, ingest, parse_attrs, read_manifest,
+)
 from .cli_coding import add_coding_commands
 from .cli_table import print_table
 from .cli_scenarios import add_scenario_commands
@@ -122,16 +124,17 @@ def _ingest(corpus: Corpus, args: argparse.Namespace) -> int:
     )
     if args.doc_id and (len(args.paths) != 1 or args.manifest):
         raise AtelierError("--doc-id ne s’utilise qu’avec un seul fichier")
-    files = [(path, defaults) for path in args.paths]
+    for path in args.paths:
+        if path.is_symlink():
+            print(f"lien symbolique : {path} → {path.resolve()} (c’est ce fichier qui est lu)")
+    files = [(path.resolve() if path.is_symlink() else path, defaults) for path in args.paths]
     from_inbox = not args.paths and not args.manifest
     manifest = args.manifest
     if from_inbox:
         inbox = corpus.inbox_dir
         manifest = inbox / MANIFEST_NAME if (inbox / MANIFEST_NAME).exists() else None
         listed = {path.resolve() for path, _ in read_manifest(manifest)} if manifest else set()
-        files = [(path, defaults) for path in sorted(inbox.glob("*"))
-                 if path.is_file() and path.name not in (MANIFEST_NAME, "README.md")
-                 and not path.name.startswith(".") and path.resolve() not in listed]
+        files = [(path, defaults) for path in inbox_files(corpus, listed)]
     if manifest:
         for path, options in read_manifest(manifest):
             if from_inbox and not path.exists():

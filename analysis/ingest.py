@@ -265,8 +265,31 @@ def read_manifest(manifest: Path) -> list[tuple[Path, IngestOptions]]:
             )
         except AtelierError as error:
             raise InputError(manifest, str(error), f"ligne {number}") from None
-        entries.append((manifest.parent / row[column], options))
+        path = manifest.parent / row[column]
+        if not _inside(path, manifest.parent):
+            raise InputError(manifest, f"« {row[column]} » mène hors du dossier du manifeste ({manifest.parent}) : "
+                             "un manifeste ne liste que des fichiers de son dossier", f"ligne {number}")
+        entries.append((path, options))
     return entries
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    """Whether ``path``, links followed, is inside ``folder``."""
+    return path.resolve().is_relative_to(folder.resolve())
+
+
+def inbox_files(corpus: Corpus, listed: set[Path]) -> list[Path]:
+    """The files waiting in ``corpus/inbox/`` (but its manifest, README and those the manifest
+    lists). A symbolic link there is refused: it could bring any file of the machine into the
+    corpus as a public document."""
+    inbox = corpus.inbox_dir
+    links = [path for path in sorted(inbox.glob("*")) if path.is_symlink()]
+    if links:
+        raise InputError(links[0], f"lien symbolique refusé dans inbox/ (il mène à {links[0].resolve()}) : "
+                         "placez dans inbox/ le fichier lui-même")
+    return [path for path in sorted(inbox.glob("*"))
+            if path.is_file() and path.name not in (MANIFEST_NAME, "README.md")
+            and not path.name.startswith(".") and path.resolve() not in listed]
 
 
 def ingest(

@@ -231,3 +231,40 @@ def test_a_scenariowizard_integer_beyond_64_bits_is_named(atelier, tmp_path):
     path.write_text("\n".join(lines), encoding="cp1252")
     status, _, err = atelier("cib", path)
     assert status == 2 and "(ligne 44, valeur 4)" in err and "un entier entre −1\u202f000\u202f000 et 1\u202f000\u202f000" in err
+
+
+# ---------------------------------------------------------------------------------------------
+# files from outside the repository
+
+
+def test_a_symbolic_link_in_the_inbox_is_refused(atelier, corpus_dir, tmp_path):
+    outside = tmp_path / "ailleurs.txt"
+    outside.write_text("Un fichier personnel hors du dépôt, assez long.\n", encoding="utf-8")
+    inbox = corpus_dir / "inbox"
+    inbox.mkdir(parents=True)
+    (inbox / "lien.txt").symlink_to(outside)
+    status, _, err = atelier("ingest")
+    assert status == 2 and "lien symbolique refusé dans inbox/" in err and str(outside) in err
+    assert not (corpus_dir / "documents.csv").exists()
+
+
+def test_a_manifest_path_leaving_its_folder_is_refused(atelier, corpus_dir, tmp_path):
+    (tmp_path / "secret.txt").write_text("Un secret hors du dossier du manifeste.\n", encoding="utf-8")
+    folder = tmp_path / "lot"
+    folder.mkdir()
+    (folder / "ici.txt").write_text("Un document du lot, assez long.\n", encoding="utf-8")
+    (folder / "lien.txt").symlink_to(tmp_path / "secret.txt")
+    for entry in ("../secret.txt", "lien.txt", str(tmp_path / "secret.txt")):
+        (folder / "manifest.csv").write_text(f"fichier\nici.txt\n{entry}\n", encoding="utf-8")
+        status, _, err = atelier("ingest", "--manifest", folder / "manifest.csv")
+        assert status == 2 and "(ligne 3)" in err and "mène hors du dossier du manifeste" in err, entry
+    assert not (corpus_dir / "documents.csv").exists()
+
+
+def test_a_symbolic_link_on_the_command_line_is_resolved_and_named(atelier, corpus_dir, tmp_path):
+    real = tmp_path / "vrai.txt"
+    real.write_text("Le vrai fichier, assez long pour un document.\n", encoding="utf-8")
+    (tmp_path / "raccourci.txt").symlink_to(real)
+    status, out, _ = atelier("ingest", tmp_path / "raccourci.txt")
+    assert status == 0 and f"lien symbolique : {tmp_path / 'raccourci.txt'} → {real}" in out
+    assert (corpus_dir / "texts" / "vrai.txt").exists()
