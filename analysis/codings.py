@@ -35,6 +35,33 @@ MEMO_COLUMNS = ["target", "ref", "coder", "memo", "updated"]
 FINISHED_COLUMNS = ["coder", "doc_id", "updated"]
 _CODER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
+# The one schema of the events: the fields each kind requires, and the type of every field.
+_REQUIRED = {"add": ("coding", "doc_id", "text_sha256", "start", "end", "code", "text"),
+             "remove": ("coding",), "update": ("coding",), "memo": ("target", "ref", "memo"),
+             "done": ("doc_id",), "reopen": ("doc_id",)}
+_TYPES = {"id": str, "ts": str, "coder": str, "coding": str, "doc_id": str, "text_sha256": str, "start": int,
+          "end": int, "code": str, "text": str, "memo": str, "target": str, "ref": str, "undoes": str,
+          "redoes": str}
+
+
+def event_problem(event) -> str | None:
+    """What makes a parsed log line not an event (French), or ``None`` for a valid event."""
+    if not isinstance(event, dict) or event.get("event") not in EVENT_KINDS:
+        return "événement inconnu"
+    missing = [name for name in ("id", "ts", "coder", *_REQUIRED[event["event"]]) if name not in event]
+    if missing:
+        return f"événement « {event['event']} » incomplet (champ « {missing[0]} » manquant)"
+    for name, kind in _TYPES.items():
+        value = event.get(name)
+        if value is not None and (not isinstance(value, kind) or isinstance(value, bool)):
+            expected = "un entier" if kind is int else "un texte"
+            return f"champ « {name} » : {expected} est attendu, pas {json.dumps(value, ensure_ascii=False)}"
+    if "start" in event and "end" in event and not 0 <= event["start"] <= event["end"]:
+        return f"positions {event['start']}–{event['end']} impossibles"
+    if event["event"] == "memo" and event["target"] not in MEMO_TARGETS:
+        return f"cible de mémo inconnue « {event['target']} »"
+    return None
+
 
 def check_coder(coder: str) -> str:
     if not _CODER.fullmatch(coder or ""):
@@ -139,14 +166,15 @@ class CodingStore:
             last = number == len(lines)
             try:
                 event = json.loads(raw)
-                if not isinstance(event, dict) or event.get("event") not in EVENT_KINDS or "id" not in event:
-                    raise ValueError("événement inconnu")
+                problem = event_problem(event)
+                if problem:
+                    raise ValueError(problem)
             except (ValueError, UnicodeDecodeError) as error:
                 if last and not complete:
                     problems.append(LogProblem(coder, number, "dernière ligne incomplète (écriture interrompue) : "
                                                "mise de côté, les événements précédents sont intacts"))
                 else:
-                    problems.append(LogProblem(coder, number, f"ligne illisible, ignorée ({error})"))
+                    problems.append(LogProblem(coder, number, f"ligne illisible, mise de côté ({error})"))
                 continue
             event["_line"] = number
             events.append(event)
@@ -221,7 +249,8 @@ class CodingStore:
             event = events[index]
             if "undoes" not in event and event["id"] not in undone:
                 inverse = inverse_event(events[:index], event)
-                return self.append(coder, {**inverse, "undoes": event["id"]})
+                if inverse is not None:  # an event that changed nothing has nothing to undo
+                    return self.append(coder, {**inverse, "undoes": event["id"]})
         return None
 
     def redo(self, coder: str) -> dict | None:
@@ -234,6 +263,8 @@ class CodingStore:
                 if event["id"] in redone:
                     continue
                 inverse = inverse_event(events[:index], event)
+                if inverse is None:
+                    continue
                 inverse.pop("undoes", None)
                 return self.append(coder, {**inverse, "redoes": event["id"]})
             if "redoes" not in event:
@@ -295,9 +326,14 @@ def _state_before(events: list[dict]) -> tuple[dict, dict, dict]:
     return codings, memos, finished
 
 
-def inverse_event(history: list[dict], event: dict) -> dict:
-    """The event that cancels ``event``, given the events before it."""
+def inverse_event(history: list[dict], event: dict) -> dict | None:
+    """The event that cancels ``event``, given the events before it; ``None`` when ``event``
+    changed nothing (it concerned a coding absent at that point)."""
     codings, memos, finished = _state_before(history)
+    if event["event"] in ("remove", "update") and not codings.get(event["coding"], {}).get("_active"):
+        return None
+    if event["event"] == "memo" and event["target"] == "coding" and event["ref"] not in codings:
+        return None
     kind = event["event"]
     if kind in ("done", "reopen"):  # back to what the document was before
         was_finished = (event["coder"], event["doc_id"]) in finished

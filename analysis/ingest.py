@@ -171,6 +171,8 @@ def _plan_file(
     corpus: Corpus, path: Path, options: IngestOptions, table: pd.DataFrame,
     planned_ids: dict[str, Path], taken_sources: set[str], now: str,
 ) -> PlannedFile:
+    if options.doc_id:
+        check_doc_id(options.doc_id)
     if not path.exists():
         raise InputError(path, "fichier introuvable")
     if path.is_dir():

@@ -268,3 +268,43 @@ def test_a_symbolic_link_on_the_command_line_is_resolved_and_named(atelier, corp
     status, out, _ = atelier("ingest", tmp_path / "raccourci.txt")
     assert status == 0 and f"lien symbolique : {tmp_path / 'raccourci.txt'} → {real}" in out
     assert (corpus_dir / "texts" / "vrai.txt").exists()
+
+
+# ---------------------------------------------------------------------------------------------
+# coding logs
+
+
+def test_incomplete_events_are_set_aside_with_their_line_and_the_rest_replayed(atelier, corpus_dir, tmp_path):
+    source = tmp_path / "court.txt"
+    source.write_text("Un texte court à coder pour le test.\n", encoding="utf-8")
+    atelier("ingest", source)
+    assert atelier("code", "court", 0, 9, "theme", "--coder", "marie")[0] == 0
+    log = corpus_dir / "codings" / "marie.jsonl"
+    good = log.read_text(encoding="utf-8")
+    bad = ['{"event":"add","id":"e1"}', '{"event":"memo","id":"e2","coder":"marie","target":"document",'
+           '"ref":"court","memo":"sans date"}', good.strip().replace('"start": 0', '"start": "abc"'),
+           '{"event":"remove","id":"e3","ts":"2026-01-01T00:00:00+00:00","coder":"marie","coding":"inconnu"}']
+    log.write_text(good + "\n".join(bad) + "\n", encoding="utf-8")
+    for command in (["codings"], ["codings", "--check"], ["agreement", "--coders", "marie", "paul"]):
+        status, out, err = atelier(*command)
+        assert status in (0, 2) and "Traceback" not in err, command
+    status, out, err = atelier("codings", "--check")
+    report = out + err
+    assert "ligne 2" in report and "champ « ts » manquant" in report
+    assert "ligne 3" in report and "ligne 4" in report and "un entier est attendu" in report
+    assert "ligne 5" in report and "codage absent" in report
+    # undo skips the removal that changed nothing and cancels the real coding
+    assert atelier("undo", "--coder", "marie")[0] == 0
+    assert atelier("codings")[1].count("theme") == 0
+
+
+def test_a_coder_name_with_a_trailing_newline_or_the_torn_suffix_is_refused(atelier, corpus_dir, tmp_path):
+    source = tmp_path / "court.txt"
+    source.write_text("Un texte court à coder pour le test.\n", encoding="utf-8")
+    atelier("ingest", source)
+    for name in ("marie\n", "marie.torn"):
+        status, _, err = atelier("code", "court", 0, 9, "theme", "--coder", name)
+        assert status == 2 and "nom de codeur invalide" in err
+    status, _, err = atelier("ingest", source, "--doc-id", "evil\n")
+    assert status == 2 and "identifiant de document invalide" in err
+    assert not list((corpus_dir / "texts").glob("evil*"))
