@@ -308,3 +308,17 @@ def test_a_coder_name_with_a_trailing_newline_or_the_torn_suffix_is_refused(atel
     status, _, err = atelier("ingest", source, "--doc-id", "evil\n")
     assert status == 2 and "identifiant de document invalide" in err
     assert not list((corpus_dir / "texts").glob("evil*"))
+
+
+@pytest.mark.parametrize("broken, message, line", [
+    ("00:00:0x.000 --> 00:00:08.000", "sous-titre 2 : horodatage illisible « 00:00:0x.000 --> 00:00:08.000 »", 6),
+    ("00:00:09.000 --> 00:00:07.000", "sous-titre 2 : la fin (00:00:07.000) précède le début (00:00:09.000)", 6),
+    ("00:00:05.000 00:00:08.000", "sous-titre 2 sans horodatage", 6),
+])
+def test_a_subtitle_cue_with_a_broken_timing_is_named_not_lost(atelier, corpus_dir, tmp_path, broken, message, line):
+    vtt = tmp_path / "entretien.vtt"
+    vtt.write_text(f"WEBVTT\n\n00:00:01.000 --> 00:00:04.000\n<v Marie>Bonjour à tous.\n\n{broken}\n"
+                   "<v Paul>Une réponse.\n\n00:00:09.000 --> 00:00:12.000\n<v Marie>Merci.\n", encoding="utf-8")
+    status, _, err = atelier("ingest", vtt)
+    assert status == 2 and f"(ligne {line}) : {message}" in err
+    assert not (corpus_dir / "documents.csv").exists()

@@ -82,8 +82,46 @@ def _cue_turns(captions) -> list[tuple[str, str, str]]:
     return turns
 
 
+_CUE_TIME = r"(?:\d{1,}:)?\d{2}:\d{2}[.,]\d{3}"
+_TIMING = re.compile(rf"\s*({_CUE_TIME})\s+-->\s+({_CUE_TIME})(?:\s.*)?")
+
+
+def _seconds(stamp: str) -> float:
+    parts = stamp.replace(",", ".").split(":")
+    return sum(float(part) * 60 ** power for power, part in enumerate(reversed(parts)))
+
+
+def _check_cues(path: Path, text: str) -> None:
+    """Every cue has a readable timing that ends after it starts: the subtitle parser would
+    otherwise drop or merge the cue without a word."""
+    lines = text.splitlines()
+    number, block_start = 0, None
+    for index, line in enumerate(lines + [""]):
+        if line.strip() and block_start is None:
+            block_start = index
+        if line.strip() or block_start is None:
+            continue
+        block = lines[block_start:index]
+        first_line, block_start = block_start + 1, None
+        if block[0].startswith(("WEBVTT", "NOTE", "STYLE", "REGION")):
+            continue
+        number += 1
+        timing = next((i for i, candidate in enumerate(block[:2]) if "-->" in candidate), None)
+        if timing is None:
+            raise InputError(path, f"sous-titre {number} sans horodatage « début --> fin » : « {block[0][:60]} »",
+                             f"ligne {first_line}")
+        match = _TIMING.fullmatch(block[timing])
+        if not match:
+            raise InputError(path, f"sous-titre {number} : horodatage illisible « {block[timing].strip()} »",
+                             f"ligne {first_line + timing}")
+        if _seconds(match[2]) < _seconds(match[1]):
+            raise InputError(path, f"sous-titre {number} : la fin ({match[2]}) précède le début ({match[1]})",
+                             f"ligne {first_line + timing}")
+
+
 def _read_subtitles(path: Path, data: bytes, parse) -> list[ReadDocument]:
     text, _ = decode_text(path, data)
+    _check_cues(path, text)
     try:
         captions = parse(io.StringIO(text))
     except Exception as error:  # webvtt raises several types for malformed files
