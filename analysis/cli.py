@@ -155,6 +155,8 @@ def _ingest(corpus: Corpus, args: argparse.Namespace) -> int:
         print("Aucun fichier n’a été ingéré : corrigez ces erreurs, ou relancez avec --keep-going "
               "pour ingérer les fichiers valides.", file=sys.stderr)
         return 2
+    for path in report.repeated:
+        print(f"donné plusieurs fois dans la commande : {path} (pris une fois)")
     unchanged: dict[Path, list[str]] = {}
     for path, doc_id in report.unchanged:
         unchanged.setdefault(path, []).append(doc_id)

@@ -11,11 +11,20 @@ from pathlib import Path
 from typing import Iterator
 
 
+def _file_mode() -> int:
+    """The mode a new file gets from the user's umask (``mkstemp`` would make it private, 0600)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a synced temporary file renamed over it."""
+    """Write ``data`` to ``path`` through a synced temporary file renamed over it; the file gets
+    the mode the user's umask gives new files, as git and the other tools expect."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, _file_mode())
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()

@@ -25,7 +25,7 @@ from .corpus import Corpus, sha256
 from .errors import AtelierError, CorpusError, InputError, processing
 from .fsio import atomic_write_bytes, locked, spreadsheet_safe
 from .metadata import (
-    CONSENTS, CORE_COLUMNS, PROVENANCE_COLUMNS, SETTABLE_COLUMNS, STANDARD_COLUMNS, canonical_consent,
+    CONSENTS, CORE_COLUMNS, PROVENANCE_COLUMNS, READER_COLUMNS, SETTABLE_COLUMNS, STANDARD_COLUMNS, canonical_consent,
     canonical_genre, canonical_level, check_doc_id, parse_bool, parse_consent_date, parse_date, slugify,
 )
 from .readers import ReadDocument, read_source
@@ -75,6 +75,8 @@ class IngestReport:
     failed: list[AtelierError] = field(default_factory=list)
     #: Files whose bytes now lie in ``sources/`` (added or already there).
     stored: list[Path] = field(default_factory=list)
+    #: Files given more than once in the command (taken once).
+    repeated: list[Path] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -89,7 +91,7 @@ def parse_attrs(pairs: list[str]) -> dict[str, str]:
         key = key.strip()
         if not sep or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key):
             raise AtelierError(f"attribut invalide : « {pair} » (attendu : clé=valeur, clé sans espace ni accent)")
-        if key in set(CORE_COLUMNS) - SETTABLE_COLUMNS:
+        if key in (set(CORE_COLUMNS) - SETTABLE_COLUMNS) | READER_COLUMNS:
             raise AtelierError(f"l’attribut « {key} » est calculé par l’atelier et ne peut pas être fixé")
         attrs[key] = value.strip()
     return attrs
@@ -312,7 +314,12 @@ def ingest(
         plans: list[PlannedFile] = []
         seen_sources: set[str] = set()
         quiet = len(files) < 2 if progress is None else not progress
+        given: set[Path] = set()
         for path, options in tqdm(files, desc="Ingestion", unit="fichier", disable=quiet or None, file=sys.stderr):
+            if path.resolve() in given:
+                report.repeated.append(path)
+                continue
+            given.add(path.resolve())
             try:
                 with processing(path):
                     plan = _plan_file(corpus, path, options, table, planned_ids, taken_sources, now)

@@ -23,6 +23,8 @@ PROVENANCE_COLUMNS = ["original_name", "part", "format", "version", "replaces", 
 CORE_COLUMNS = STANDARD_COLUMNS + PROVENANCE_COLUMNS
 
 #: Attributes a user may set with ``--attr`` among the standard columns.
+# Columns the readers compute from the file: the speakers of a transcript feed the privacy gate.
+READER_COLUMNS = {"speakers", "file_date", "encoding"}
 SETTABLE_COLUMNS = {
     "title", "genre", "date", "author", "organisation", "territory", "level", "language",
     "private", "pseudonym", "consent", "consent_date",

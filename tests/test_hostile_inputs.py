@@ -322,3 +322,31 @@ def test_a_subtitle_cue_with_a_broken_timing_is_named_not_lost(atelier, corpus_d
     status, _, err = atelier("ingest", vtt)
     assert status == 2 and f"(ligne {line}) : {message}" in err
     assert not (corpus_dir / "documents.csv").exists()
+
+
+def test_the_same_file_twice_is_taken_once_and_computed_columns_are_not_settable(atelier, corpus_dir, tmp_path):
+    source = tmp_path / "note.txt"
+    source.write_text("Une note assez longue pour un document.\n", encoding="utf-8")
+    status, out, _ = atelier("ingest", source, source)
+    assert status == 0 and f"donné plusieurs fois dans la commande : {source} (pris une fois)" in out
+    assert "1 document(s) ajouté(s)" in out
+    other = tmp_path / "autre.txt"
+    other.write_text("Une autre note assez longue pour un document.\n", encoding="utf-8")
+    for attr in ("speakers=", "text_sha256=x", "replaces=note"):
+        status, _, err = atelier("ingest", other, "--attr", attr)
+        assert status == 2 and "est calculé par l’atelier et ne peut pas être fixé" in err
+
+
+def test_written_files_follow_the_umask(atelier, corpus_dir, tmp_path):
+    import os
+    import stat
+
+    source = tmp_path / "note.txt"
+    source.write_text("Une note assez longue pour un document.\n", encoding="utf-8")
+    previous = os.umask(0o022)
+    try:
+        atelier("ingest", source)
+    finally:
+        os.umask(previous)
+    for path in (corpus_dir / "documents.csv", corpus_dir / "texts" / "note.txt"):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644, path
