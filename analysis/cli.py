@@ -13,9 +13,10 @@ import pandas as pd
 from .clean import rules_table
 from .corpus import Corpus
 from .errors import AtelierError
-from .fsio import spreadsheet_safe
+from .fsio import locked, spreadsheet_safe
 from .ingest import (
     DEFAULT_MAX_SIZE_MB, MANIFEST_NAME, IngestOptions, inbox_files, ingest, parse_attrs, read_manifest,
+    remove_orphan_texts,
 )
 from .cli_coding import add_coding_commands
 from .cli_table import print_table
@@ -71,6 +72,8 @@ def _parser() -> argparse.ArgumentParser:
                                         description="Affiche l’inventaire des documents du corpus.")
     corpus_parser.set_defaults(handler=_corpus)
     corpus_parser.add_argument("--csv", action="store_true", help="sortie CSV complète")
+    corpus_parser.add_argument("--check", action="store_true",
+                               help="retirer les textes qu’aucun document ne liste (ingestion interrompue)")
 
     show_parser = commands.add_parser("show", help="afficher un document",
                                       description="Affiche les métadonnées et le texte d’un document.")
@@ -155,6 +158,8 @@ def _ingest(corpus: Corpus, args: argparse.Namespace) -> int:
         print("Aucun fichier n’a été ingéré : corrigez ces erreurs, ou relancez avec --keep-going "
               "pour ingérer les fichiers valides.", file=sys.stderr)
         return 2
+    for path in report.orphans:
+        print(f"texte orphelin retiré (laissé par une ingestion interrompue) : {path}")
     for path in report.repeated:
         print(f"donné plusieurs fois dans la commande : {path} (pris une fois)")
     unchanged: dict[Path, list[str]] = {}
@@ -177,6 +182,13 @@ def _ingest(corpus: Corpus, args: argparse.Namespace) -> int:
 
 
 def _corpus(corpus: Corpus, args: argparse.Namespace) -> int:
+    if args.check:
+        with locked(corpus.lock_path):
+            orphans = remove_orphan_texts(corpus)
+        for path in orphans:
+            print(f"texte orphelin retiré (laissé par une ingestion interrompue) : {path}")
+        print(f"{len(orphans)} texte(s) orphelin(s) retiré(s)." if orphans else "Aucun texte orphelin.")
+        return 0
     inventory = corpus.inventory()
     if args.csv:
         spreadsheet_safe(inventory).to_csv(sys.stdout, index=False, lineterminator="\n")

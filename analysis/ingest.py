@@ -77,6 +77,8 @@ class IngestReport:
     stored: list[Path] = field(default_factory=list)
     #: Files given more than once in the command (taken once).
     repeated: list[Path] = field(default_factory=list)
+    #: Texts no document listed, left by an interrupted ingestion and removed first.
+    orphans: list[Path] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -296,6 +298,18 @@ def inbox_files(corpus: Corpus, listed: set[Path]) -> list[Path]:
             and not path.name.startswith(".") and path.resolve() not in listed]
 
 
+def remove_orphan_texts(corpus: Corpus) -> list[Path]:
+    """Delete the files of ``texts/`` that no row of ``documents.csv`` lists (left by an ingestion
+    killed between writing its texts and the table) and return them. The caller holds the lock."""
+    if not corpus.texts_dir.exists():
+        return []
+    listed = set(corpus.documents(include_replaced=True)["doc_id"]) if corpus.documents_csv.exists() else set()
+    orphans = [path for path in sorted(corpus.texts_dir.glob("*.txt")) if path.stem not in listed]
+    for path in orphans:
+        path.unlink()
+    return orphans
+
+
 def ingest(
     corpus: Corpus, files: list[tuple[Path, IngestOptions]], keep_going: bool = False,
     progress: bool | None = None,
@@ -304,6 +318,7 @@ def ingest(
     report = IngestReport()
     corpus.root.mkdir(parents=True, exist_ok=True)
     with locked(corpus.lock_path):
+        report.orphans = remove_orphan_texts(corpus)
         table = corpus.documents(include_replaced=True)
         for column in CORE_COLUMNS:
             if column not in table.columns:

@@ -350,3 +350,21 @@ def test_written_files_follow_the_umask(atelier, corpus_dir, tmp_path):
         os.umask(previous)
     for path in (corpus_dir / "documents.csv", corpus_dir / "texts" / "note.txt"):
         assert stat.S_IMODE(path.stat().st_mode) == 0o644, path
+
+
+def test_texts_left_by_an_interrupted_ingestion_are_removed(atelier, corpus_dir, tmp_path):
+    source = tmp_path / "note.txt"
+    source.write_text("Une note assez longue pour un document.\n", encoding="utf-8")
+    atelier("ingest", source)
+    orphan = corpus_dir / "texts" / "rapport.txt"
+    orphan.write_text("Le texte d’une ingestion tuée avant d’écrire documents.csv.\n", encoding="utf-8")
+    status, out, _ = atelier("corpus", "--check")
+    assert status == 0 and f"texte orphelin retiré (laissé par une ingestion interrompue) : {orphan}" in out
+    assert not orphan.exists() and (corpus_dir / "texts" / "note.txt").exists()
+    orphan.write_text("Un autre texte orphelin.\n", encoding="utf-8")
+    rapport = tmp_path / "rapport.txt"
+    rapport.write_text("Le vrai rapport, différent du texte orphelin.\n", encoding="utf-8")
+    status, out, err = atelier("ingest", rapport)
+    assert status == 0, err
+    assert "texte orphelin retiré" in out
+    assert (corpus_dir / "texts" / "rapport.txt").read_text(encoding="utf-8") == "Le vrai rapport, différent du texte orphelin.\n"
