@@ -62,6 +62,8 @@ def _parser() -> argparse.ArgumentParser:
     ingest_parser.add_argument("--attr", action="append", default=[], metavar="CLÉ=VALEUR",
                                help="attribut à fixer (répétable), par ex. --attr territory=Nantes")
     ingest_parser.add_argument("--doc-id", help="identifiant du document (un seul fichier, un seul document)")
+    ingest_parser.add_argument("--new-version-of", metavar="DOC_ID",
+                               help="le fichier est une nouvelle version de ce document (un seul fichier)")
     ingest_parser.add_argument("--manifest", type=Path, help="CSV : colonne « fichier » et métadonnées par fichier")
     ingest_parser.add_argument("--keep-going", action="store_true",
                                help="ingérer les fichiers valides et lister les autres")
@@ -123,8 +125,10 @@ def _parser() -> argparse.ArgumentParser:
 def _ingest(corpus: Corpus, args: argparse.Namespace) -> int:
     defaults = IngestOptions(
         genre=args.genre, date=args.date, private=args.private, attrs=parse_attrs(args.attr),
-        doc_id=args.doc_id, max_size_mb=args.max_size,
+        doc_id=args.doc_id, new_version_of=args.new_version_of, max_size_mb=args.max_size,
     )
+    if args.new_version_of and (len(args.paths) != 1 or args.manifest):
+        raise AtelierError("--new-version-of ne s’utilise qu’avec un seul fichier")
     if args.doc_id and (len(args.paths) != 1 or args.manifest):
         raise AtelierError("--doc-id ne s’utilise qu’avec un seul fichier")
     for path in args.paths:
@@ -158,6 +162,9 @@ def _ingest(corpus: Corpus, args: argparse.Namespace) -> int:
         print("Aucun fichier n’a été ingéré : corrigez ces erreurs, ou relancez avec --keep-going "
               "pour ingérer les fichiers valides.", file=sys.stderr)
         return 2
+    for path, doc_id, taken_by in report.renamed:
+        print(f"{path} : « {taken_by} » vient d’un autre fichier du même nom ; "
+              f"ce document devient « {doc_id} » (--new-version-of {taken_by} pour en faire une nouvelle version)")
     for path in report.orphans:
         print(f"texte orphelin retiré (laissé par une ingestion interrompue) : {path}")
     for path in report.repeated:

@@ -46,6 +46,8 @@ class IngestOptions:
     private: bool = False
     attrs: dict[str, str] = field(default_factory=dict)
     doc_id: str | None = None
+    #: The document this file is a new version of (otherwise only a file from the same path is).
+    new_version_of: str | None = None
     max_size_mb: float = DEFAULT_MAX_SIZE_MB
     #: Keep the text exactly as it is (UTF-8, only CRLF→LF and NFC applied), with no format
     #: detection and no cleaning: for texts whose offsets are already known, as on import.
@@ -79,6 +81,8 @@ class IngestReport:
     repeated: list[Path] = field(default_factory=list)
     #: Texts no document listed, left by an interrupted ingestion and removed first.
     orphans: list[Path] = field(default_factory=list)
+    #: ``(file, doc_id given, doc_id taken by an unrelated document)``: same name, other file.
+    renamed: list[tuple[Path, str, str]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -146,6 +150,12 @@ def _inherit(row: dict[str, str], previous: pd.Series) -> None:
         row["private"] = "true"
 
 
+def _source_path(corpus: Corpus, path: Path) -> str:
+    """Where a file was ingested from: relative to the repository when it lies inside it."""
+    resolved, repository = path.resolve(), corpus.root.resolve().parent
+    return resolved.relative_to(repository).as_posix() if resolved.is_relative_to(repository) else str(resolved)
+
+
 def _latest(table: pd.DataFrame, family: pd.DataFrame) -> pd.Series:
     replaced = set(table["replaces"]) if "replaces" in table else set()
     current = family[~family["doc_id"].isin(replaced)]
@@ -173,10 +183,12 @@ def _source_destination(corpus: Corpus, path: Path, data: bytes, taken: set[str]
 
 def _plan_file(
     corpus: Corpus, path: Path, options: IngestOptions, table: pd.DataFrame,
-    planned_ids: dict[str, Path], taken_sources: set[str], now: str,
+    planned_ids: dict[str, Path], taken_sources: set[str], now: str, renamed: list,
 ) -> PlannedFile:
     if options.doc_id:
         check_doc_id(options.doc_id)
+    if options.new_version_of and not (table["doc_id"] == options.new_version_of).any():
+        raise InputError(path, f"--new-version-of : document inconnu « {options.new_version_of} »")
     if not path.exists():
         raise InputError(path, "fichier introuvable")
     if path.is_dir():
@@ -201,6 +213,7 @@ def _plan_file(
     if options.doc_id and len(read_documents) > 1:
         raise InputError(path, f"--doc-id impossible : le fichier contient {len(read_documents)} documents")
     source, must_copy = _source_destination(corpus, path, data, taken_sources)
+    source_path = _source_path(corpus, path)
     planned = PlannedFile(path, source, data if must_copy else None, [], [])
     for document in read_documents:
         text, cleaning = clean_verbatim(document.text) if options.verbatim else clean(document.text)
@@ -213,6 +226,8 @@ def _plan_file(
         base = options.doc_id or document.doc_id_hint or slugify(
             document.title if document.part is not None else path.stem
         )
+        if options.new_version_of:
+            base = _versions(table, options.new_version_of)[0]
         check_doc_id(base)
         if document.part is not None and base in planned_ids and planned_ids[base] == path:
             base = f"{base}-{document.part}"
@@ -221,15 +236,23 @@ def _plan_file(
         doc_id, version, replaces = base, 1, ""
         if not family.empty:
             latest = _latest(table, family)
-            same_lineage = latest.get("original_name", "") == path.name or (
+            same_lineage = bool(options.new_version_of) or latest.get("source_path", "") == source_path or bool(
                 document.doc_id_hint and latest.get("citation_key", "") == document.metadata.get("citation_key")
             )
             if not same_lineage:
-                raise InputError(
-                    path,
-                    f"identifiant « {base} » déjà pris par un document issu de « {latest.get('original_name') or latest['source']} » : "
-                    "choisissez un autre identifiant avec --doc-id",
-                )
+                if options.doc_id:
+                    raise InputError(
+                        path,
+                        f"identifiant « {base} » déjà pris par un document issu de « {latest.get('original_name') or latest['source']} » : "
+                        f"choisissez un autre identifiant, ou --new-version-of {latest['doc_id']} pour en faire une nouvelle version",
+                    )
+                taken, number = base, 2
+                while f"{taken}-{number}" in set(table["doc_id"]) | set(planned_ids):
+                    number += 1
+                doc_id = base = f"{taken}-{number}"
+                renamed.append((path, base, latest["doc_id"]))
+                family = table.iloc[0:0]
+        if not family.empty:
             if latest["text_sha256"] == text_sha:
                 planned.unchanged.append(latest["doc_id"])
                 continue
@@ -244,7 +267,7 @@ def _plan_file(
         planned_ids[doc_id] = path
         row.update({
             "doc_id": doc_id, "source": source, "source_sha256": source_sha, "text_sha256": text_sha,
-            "original_name": path.name, "part": "" if document.part is None else str(document.part),
+            "original_name": path.name, "source_path": source_path, "part": "" if document.part is None else str(document.part),
             "format": format_name, "version": str(version), "replaces": replaces, "ingested_at": now,
         })
         planned.documents.append(PlannedDocument(row, text, cleaning))
@@ -337,7 +360,7 @@ def ingest(
             given.add(path.resolve())
             try:
                 with processing(path):
-                    plan = _plan_file(corpus, path, options, table, planned_ids, taken_sources, now)
+                    plan = _plan_file(corpus, path, options, table, planned_ids, taken_sources, now, report.renamed)
             except AtelierError as error:
                 report.failed.append(error)
                 continue

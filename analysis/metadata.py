@@ -19,7 +19,7 @@ STANDARD_COLUMNS = [
     "consent", "consent_date",
 ]
 #: Provenance columns the workbench fills itself; extra attribute columns come after them.
-PROVENANCE_COLUMNS = ["original_name", "part", "format", "version", "replaces", "ingested_at"]
+PROVENANCE_COLUMNS = ["original_name", "source_path", "part", "format", "version", "replaces", "ingested_at"]
 CORE_COLUMNS = STANDARD_COLUMNS + PROVENANCE_COLUMNS
 
 #: Attributes a user may set with ``--attr`` among the standard columns.

@@ -368,3 +368,25 @@ def test_texts_left_by_an_interrupted_ingestion_are_removed(atelier, corpus_dir,
     assert status == 0, err
     assert "texte orphelin retiré" in out
     assert (corpus_dir / "texts" / "rapport.txt").read_text(encoding="utf-8") == "Le vrai rapport, différent du texte orphelin.\n"
+
+
+def test_a_file_with_the_same_name_is_not_a_new_version_unless_said(atelier, corpus_dir, tmp_path):
+    import pandas as pd
+
+    for folder, words in (("d1", "Le rapport du premier dossier."), ("d2", "Un autre rapport, sans lien.")):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "rapport.txt").write_text(words + "\n", encoding="utf-8")
+    assert atelier("ingest", tmp_path / "d1" / "rapport.txt")[0] == 0
+    status, out, _ = atelier("ingest", tmp_path / "d2" / "rapport.txt")
+    assert status == 0 and "ce document devient « rapport-2 »" in out and "--new-version-of rapport" in out
+    table = pd.read_csv(corpus_dir / "documents.csv", dtype=str, keep_default_na=False)
+    assert table["doc_id"].tolist() == ["rapport", "rapport-2"] and (table["replaces"] == "").all()
+    # the same path again is a new version; so is any file named explicitly
+    (tmp_path / "d1" / "rapport.txt").write_text("Le rapport du premier dossier, revu.\n", encoding="utf-8")
+    status, out, _ = atelier("ingest", tmp_path / "d1" / "rapport.txt")
+    assert status == 0 and "rapport-v2" in out and "remplaçant rapport" in out
+    (tmp_path / "revu.txt").write_text("Un autre rapport, revu.\n", encoding="utf-8")
+    status, out, _ = atelier("ingest", tmp_path / "revu.txt", "--new-version-of", "rapport-2")
+    assert status == 0 and "rapport-2-v2" in out and "remplaçant rapport-2" in out
+    status, _, err = atelier("ingest", tmp_path / "revu.txt", "--new-version-of", "inconnu")
+    assert status == 2 and "document inconnu « inconnu »" in err

@@ -205,17 +205,21 @@ def test_keep_going_ingests_the_good_files_and_lists_the_bad(atelier, corpus_dir
     assert list(Corpus.open(corpus_dir).documents()["doc_id"]) == ["bonne"]
 
 
-def test_doc_id_collision_is_refused(atelier, corpus_dir, tmp_path):
+def test_doc_id_collision_gives_the_second_file_its_own_id(atelier, corpus_dir, tmp_path):
     first, second = tmp_path / "a" / "Rapport.txt", tmp_path / "b" / "rapport.md"
     for path in (first, second):
         path.parent.mkdir()
         path.write_text(f"Texte de {path.parent.name}.\n", encoding="utf-8")
     assert atelier("ingest", first)[0] == 0
+    status, out, _ = atelier("ingest", second)
+    assert status == 0 and "ce document devient « rapport-2 »" in out
     before = snapshot(corpus_dir)
-    status, _, err = atelier("ingest", second)
-    assert status == 2 and "déjà pris" in err and "--doc-id" in err
+    other = tmp_path / "c" / "rapport.txt"
+    other.parent.mkdir()
+    other.write_text("Texte de c.\n", encoding="utf-8")
+    status, _, err = atelier("ingest", other, "--doc-id", "rapport")  # an explicit id is not renamed
+    assert status == 2 and "déjà pris" in err and "--new-version-of rapport" in err
     assert snapshot(corpus_dir) == before
-    assert atelier("ingest", second, "--doc-id", "rapport-b")[0] == 0
     status, _, err = atelier("ingest", first, second)
     assert status == 0  # both already in the corpus: nothing to do
 
