@@ -390,3 +390,35 @@ def test_a_file_with_the_same_name_is_not_a_new_version_unless_said(atelier, cor
     assert status == 0 and "rapport-2-v2" in out and "remplaçant rapport-2" in out
     status, _, err = atelier("ingest", tmp_path / "revu.txt", "--new-version-of", "inconnu")
     assert status == 2 and "document inconnu « inconnu »" in err
+
+
+# ---------------------------------------------------------------------------------------------
+# REFI-QDA
+
+QDC = '<?xml version="1.0" encoding="utf-8"?><CodeBook xmlns="urn:QDA-XML:codebook:1.0" origin="test">' \
+      '<Codes>{}</Codes></CodeBook>'
+
+
+def _code(number: int, inner: str = "") -> str:
+    return f'<Code guid="{number:08d}-0000-4000-8000-000000000000" name="code {number}" isCodable="true">{inner}</Code>'
+
+
+def test_codes_nested_thousands_of_levels_are_refused(atelier, corpus_dir, tmp_path):
+    nested = ""
+    for number in range(3000, 0, -1):
+        nested = _code(number, nested)
+    path = tmp_path / "profond.qdc"
+    path.write_text(QDC.format(nested), encoding="utf-8")
+    status, _, err = atelier("import", path)
+    assert status == 2 and "éléments imbriqués sur plus de 200 niveaux" in err
+    assert not (corpus_dir / "codebook.yaml").exists()
+
+
+def test_duplicate_guids_are_reported(atelier, corpus_dir, tmp_path):
+    path = tmp_path / "double.qdc"
+    twin = _code(1).replace("code 1", "jumeau")
+    path.write_text(QDC.format(_code(1) + twin), encoding="utf-8")
+    status, _, err = atelier("import", path)
+    assert status == 2 and "GUID en double « 00000001-0000-4000-8000-000000000000 »" in err
+    assert "Code « code 1 » et Code « jumeau »" in err
+    assert not (corpus_dir / "codebook.yaml").exists()

@@ -23,6 +23,7 @@ from ..errors import InputError
 
 MAX_TOTAL_MB = 500.0
 MAX_ENTRIES = 10_000
+MAX_XML_DEPTH = 200  # a codebook nests a few levels; 200 leaves room for any real project
 _GUID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:atelier-ess:refi-qda")
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed, so that the same corpus gives the same bytes
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -113,10 +114,29 @@ def _parse_xml(path: Path, data: bytes, entry: str) -> ET.Element:
     except ET.ParseError as error:
         line, column = error.position
         raise InputError(path, f"« {entry} » : XML mal formé", f"ligne {line}, colonne {column + 1}") from None
-    for element in root.iter():
+    defined: dict[str, ET.Element] = {}
+    stack = [(root, 1)]
+    while stack:  # without recursion: a hostile file may nest thousands of levels
+        element, depth = stack.pop()
+        if depth > MAX_XML_DEPTH:
+            raise InputError(path, f"« {entry} » refusé : éléments imbriqués sur plus de {MAX_XML_DEPTH} niveaux")
         if isinstance(element.tag, str):
             element.tag = _local(element.tag)
+        guid = _guid_of(element.get("guid"))
+        if guid:
+            if guid in defined:
+                first = defined[guid]
+                raise InputError(path, f"« {entry} » : GUID en double « {guid} » ({_described(first)} et "
+                                       f"{_described(element)}) : le projet n’est pas conforme au standard "
+                                       "REFI-QDA, où chaque GUID désigne un seul élément")
+            defined[guid] = element
+        stack.extend((child, depth + 1) for child in reversed(element))  # in document order
     return root
+
+
+def _described(element: ET.Element) -> str:
+    name = element.get("name")
+    return f"{element.tag} « {name} »" if name else str(element.tag)
 
 
 def _children(element: ET.Element | None, *tags: str) -> list[ET.Element]:
