@@ -37,8 +37,9 @@ Lines before the first descriptor (version, file name) are skipped when reading.
 skipped; written as in the sample: a general comment, one per descriptor and n² more for n
 descriptors), and whether ScenarioWizard itself opens the files written here. No XML variant of
 ``.scw`` could be found in the sources consulted, so none is read. Labels (``label``) are not
-stored in ``.scw``. Files are written in Windows-1252 (the encoding of Windows programs of that
-generation) and read as UTF-8 or, failing that, Windows-1252.
+stored in ``.scw``. Files are written and read in Windows-1252 (the encoding of Windows programs
+of that generation, which ScenarioWizard writes), or UTF-8 when they start with its byte order
+mark: guessing UTF-8 first would misread names whose Windows-1252 bytes happen to be valid UTF-8.
 
 Every error a user can meet reading a file is an :class:`~analysis.errors.InputError` in French
 naming the file and the place (row, column, descriptor); errors in tables passed to the
@@ -58,8 +59,8 @@ import pandas as pd
 
 from .cib import CIB_SCALE, GMA_SCALE, IMPACT_LIMIT, _blocks, _field, _label
 from .errors import InputError
-from .exercise import csv_text
-from .readers.base import decode_text
+from .exercise import check_workbook, csv_text
+from .readers.base import reject_binary
 from .fsio import atomic_write_bytes
 
 SCW_HEADER = "$ ScenarioWizard 4.0"
@@ -99,6 +100,7 @@ def _read_grid(path: Path, sheet) -> list[list]:
         raise InputError(path, f"format « {path.suffix} » non pris en charge (CSV ou XLSX attendu)")
     data = _read_bytes(path)
     if suffix == ".xlsx":
+        check_workbook(path)
         try:
             table = pd.read_excel(io.BytesIO(data), header=None, dtype=object, sheet_name=sheet,
                                   engine="openpyxl")
@@ -277,7 +279,9 @@ def read_scw(path: Path | str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """
     path = Path(path)
     data = _read_bytes(path)
-    lines = decode_text(path, data)[0].splitlines()
+    reject_binary(path, data)
+    lines = (data[3:].decode("utf-8", errors="replace") if data.startswith(b"\xef\xbb\xbf")
+             else data.decode("cp1252", errors="replace")).splitlines()
     labels: list[tuple[str, str]] = []
     descriptor, section, matrix_rows = None, 0, []
     for number, line in enumerate(lines, start=1):

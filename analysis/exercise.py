@@ -62,7 +62,7 @@ def csv_text(path: Path, data: bytes) -> tuple[str, str]:
     return text, delimiter
 
 
-def _check_workbook(path: Path) -> None:
+def check_workbook(path: Path) -> None:
     """An XLSX that is a workbook, whose formulas all have the value the spreadsheet computed."""
     import openpyxl
 
@@ -88,7 +88,7 @@ def read_sheet(path: Path, **options) -> pd.DataFrame:
     if not path.exists():
         raise InputError(path, "fichier introuvable")
     if path.suffix.lower() == ".xlsx":
-        _check_workbook(path)
+        check_workbook(path)
         try:
             return pd.read_excel(path, dtype=str, keep_default_na=False, **options)
         except Exception as error:  # pandas and openpyxl raise many types for damaged files

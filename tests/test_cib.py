@@ -424,7 +424,7 @@ def test_descriptors_table_mismatch(tmp_path):
 def test_unreadable_files(tmp_path):
     broken = tmp_path / "abime.xlsx"
     broken.write_bytes(b"ceci n'est pas un classeur")
-    with pytest.raises(InputError, match="classeur XLSX illisible"):
+    with pytest.raises(InputError, match="ce n’est pas un classeur XLSX"):
         read_cross_impact(broken)
     with pytest.raises(InputError, match="introuvable"):
         read_cross_impact(tmp_path / "absent.csv")
@@ -500,7 +500,7 @@ def test_written_scw_has_the_scenariowizard_layout(tmp_path, hand):
 
 
 @pytest.mark.parametrize(("text", "reason", "where"), [
-    (SCW.replace(" 3 ,-3 ,", " 3 ,x ,"), "valeur « x » : un entier est attendu", "ligne 34, valeur 2"),
+    (SCW.replace(" 3 ,-3 ,", " 3 ,x ,"), "valeur « x » : un entier entre", "ligne 34, valeur 2"),
     (SCW.replace("-1 , 1 , 0 , 0 , 0 , 1 \n", ""), "la matrice a 5 lignes pour 6 variantes", "ligne 36"),
     (SCW.replace(" 0 , 0 , 1 ,-1 , 0 , 0 ", " 0 , 0 , 1 ,-1 , 0 "), "5 valeurs sur la ligne pour 6 variantes",
      "ligne 36"),
