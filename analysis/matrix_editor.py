@@ -21,7 +21,10 @@ for individual ratings), one line per note: ``row``, ``column``, ``value``, ``re
 ``timestamp`` (UTC, ISO 8601). Undo (button or Ctrl+Z) puts back the previous value of the last
 edited cell and writes again; undoing every edit gives back the original file byte for byte.
 
-XLSX tables are refused with a French message: save them as CSV to edit them here.
+An XLSX table is edited in its workbook (first sheet) the same way: only the edited cell changes
+(a whole number is written as a number, anything else as text), the other cells, sheets and
+styles are kept by openpyxl. A workbook holding formulas is refused with a French message, since
+an edit would be saved without the values the spreadsheet computed.
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ import traitlets
 
 from .errors import AtelierError
 from .widget_assets import STATIC, widget_module
-from .exercise import Exercise, read_listing, table_path
+from .exercise import Exercise, check_workbook, read_listing, table_path
 from .fsio import atomic_write_bytes, spreadsheet_safe_cell
 
 NOTE_COLUMNS = ["row", "column", "value", "reason", "timestamp"]
@@ -111,6 +114,57 @@ class CsvGrid:
 
     def to_bytes(self) -> bytes:
         return (b"\xef\xbb\xbf" if self.bom else b"") + "".join(self.lines).encode("utf-8")
+
+
+class XlsxGrid:
+    """The first sheet of an XLSX workbook, with the interface of :class:`CsvGrid`."""
+
+    def __init__(self, path: Path):
+        import openpyxl
+
+        self.path = path
+        check_workbook(path)
+        try:
+            self.book = openpyxl.load_workbook(path)
+        except Exception as error:  # openpyxl and zipfile raise many types for damaged files
+            raise AtelierError(f"{path} : classeur illisible ({error.__class__.__name__} : {error})") from None
+        self.sheet = self.book.worksheets[0]
+        formula = next((cell for row in self.sheet.iter_rows() for cell in row
+                        if isinstance(cell.value, str) and cell.value.startswith("=")), None)
+        if formula is not None:
+            raise AtelierError(f"{path} : la case {formula.coordinate} contient une formule ; l’éditeur n’enregistre "
+                               "que des valeurs (remplacez les formules par leurs valeurs dans le tableur)")
+        self.rows = [[_cell_text(value) for value in row] for row in self.sheet.iter_rows(values_only=True)]
+
+    def cell(self, row: int, column: int) -> str:
+        fields = self.rows[row]
+        return fields[column] if column < len(fields) else ""
+
+    def set(self, row: int, column: int, value: str) -> None:
+        fields = self.rows[row]
+        fields.extend([""] * (column + 1 - len(fields)))
+        fields[column] = value
+        number = value.strip()
+        self.sheet.cell(row + 1, column + 1).value = (
+            int(number) if _NUMBER.fullmatch(number) else (value if value else None))
+
+    def to_bytes(self) -> bytes:
+        out = io.BytesIO()
+        self.book.save(out)
+        return out.getvalue()
+
+
+def _cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def open_grid(path: Path) -> CsvGrid | XlsxGrid:
+    """The editable grid of a table file, CSV or XLSX."""
+    return XlsxGrid(path) if path.suffix.lower() == ".xlsx" else CsvGrid(path)
 
 
 def _letters(n: int) -> str:
@@ -191,19 +245,16 @@ class MatrixEditor(anywidget.AnyWidget):
                 path = folder / "ratings" / f"{self._participant}.xlsx"
             if not path.exists():
                 template = table_path(folder, "influence")
-                if template is None or template.suffix != ".csv":
-                    self.error = f"{path} : introuvable, et aucune matrice influence.csv pour la créer"
+                if template is None:
+                    self.error = f"{path} : introuvable, et aucune matrice influence pour la créer"
                     return None
+                path = path.with_suffix(template.suffix)
                 atomic_write_bytes(path, _blank_copy(template))
         else:
             path = table_path(folder, self.table)
             if path is None:
                 self.error = f"{folder} : tableau « {self.table} » absent ({self.table}.csv)"
                 return None
-        if path.suffix.lower() != ".csv":
-            self.error = (f"{path.name} est un classeur Excel : l’éditeur ne modifie que les fichiers CSV. "
-                          "Enregistrez-le au format « CSV UTF-8 » depuis le tableur, ou remplissez-le dans le tableur.")
-            return None
         return path
 
     def _file_signature(self) -> tuple:
@@ -215,7 +266,7 @@ class MatrixEditor(anywidget.AnyWidget):
         if self._path is None:
             return
         try:
-            grid = CsvGrid(self._path)
+            grid = open_grid(self._path)
             self._signature = self._file_signature()
             layout = self._layout(grid)
         except (AtelierError, OSError) as error:
@@ -230,7 +281,7 @@ class MatrixEditor(anywidget.AnyWidget):
             self.undo_depth = len(self._undo)
             self.revision += 1
 
-    def _layout(self, grid: CsvGrid) -> dict:
+    def _layout(self, grid: CsvGrid | XlsxGrid) -> dict:
         if self.kind != "crossimpact":
             header = grid.rows[0] if grid.rows else []
             row_at = [r for r in range(1, len(grid.rows)) if grid.cell(r, 0).strip()]
@@ -261,7 +312,7 @@ class MatrixEditor(anywidget.AnyWidget):
         locked = [[r["group"] == c["group"] for c in columns] for r in rows]
         return {"rows": rows, "columns": columns, "groups": groups, "locked": locked}
 
-    def _variants(self, grid: CsvGrid, cells: list[tuple[int, str, str]]) -> tuple[list[dict], list[int]]:
+    def _variants(self, grid: CsvGrid | XlsxGrid, cells: list[tuple[int, str, str]]) -> tuple[list[dict], list[int]]:
         out, at, current, letters, counts = [], [], "", {}, {}
         for position, descriptor, variant in cells:
             current = descriptor.strip() or current
@@ -426,7 +477,7 @@ class MatrixEditor(anywidget.AnyWidget):
         """Write ``value`` in cell (``row``, ``column``) of the grid (0-based, labels excluded)."""
         new = self.normalise(value)
         where = self._check_cell(row, column)
-        grid = CsvGrid(self._path)
+        grid = open_grid(self._path)
         old = grid.cell(*where).strip()
         if new != old:
             grid.set(*where, new)
@@ -442,7 +493,7 @@ class MatrixEditor(anywidget.AnyWidget):
     def note(self, row: int, column: int, reason: str) -> None:
         """Record why the group chose the value of cell (``row``, ``column``)."""
         where = self._check_cell(row, column)
-        value = CsvGrid(self._path).cell(*where).strip()
+        value = open_grid(self._path).cell(*where).strip()
         self._write_note(row, column, value, reason)
         self.message = f"Raison notée pour {self._where(row, column)} dans notes/{self.notes_path.name}"
         self.reload()
@@ -467,7 +518,7 @@ class MatrixEditor(anywidget.AnyWidget):
             return
         row, column, old, new = self._undo[-1]
         where = self._check_cell(row, column)
-        grid = CsvGrid(self._path)
+        grid = open_grid(self._path)
         grid.set(*where, old)
         atomic_write_bytes(self._path, grid.to_bytes())
         self._undo.pop()
@@ -477,7 +528,7 @@ class MatrixEditor(anywidget.AnyWidget):
 
 def _blank_copy(template: Path) -> bytes:
     """A participant's ratings file: the group matrix's layout with every value at 0."""
-    grid = CsvGrid(template)
+    grid = open_grid(template)
     for r in range(1, len(grid.rows)):
         for c in range(1, len(grid.rows[r])):
             if grid.cell(r, c).strip():

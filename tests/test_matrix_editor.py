@@ -201,13 +201,45 @@ def test_other_tables_open_with_their_scales(exercise):
     assert "refusée" in positions.error
 
 
-def test_xlsx_table_is_refused_with_a_french_message(exercise):
+def test_xlsx_table_is_edited_in_its_workbook(exercise):
+    import openpyxl
+    import pandas as pd
+
+    from analysis.exercise import Exercise
+
+    csv_path = exercise / "influence.csv"
+    expected = Exercise.open(exercise).influence()
+    pd.read_csv(csv_path, dtype=str, keep_default_na=False).to_excel(exercise / "influence.xlsx", index=False)
+    csv_path.unlink()
+    widget = MatrixEditor(exercise, "influence")
+    assert widget.error == "" and widget.cells[0][1] == str(int(expected.iloc[0, 1]))
+    new = "3" if widget.cells[0][1] != "3" else "2"
+    send(widget, action="set", row=0, column=1, value=new)
+    assert widget.error == "" and widget.cells[0][1] == new
+    sheet = openpyxl.load_workbook(exercise / "influence.xlsx").worksheets[0]
+    assert sheet.cell(2, 3).value == int(new)  # a number, in the same place
+    changed = Exercise.open(exercise).influence()
+    assert changed.iloc[0, 1] == int(new) and changed.drop(columns=changed.columns[1]).equals(
+        expected.drop(columns=expected.columns[1]))
+    # a new participant gets a blank copy of the group workbook
+    participant = MatrixEditor(exercise, "influence", participant="nouveau")
+    assert participant.error == "" and (exercise / "ratings" / "nouveau.xlsx").exists()
+
+
+def test_broken_or_formula_workbooks_are_refused_in_french(exercise):
+    import openpyxl
+
     (exercise / "influence.csv").unlink()
     (exercise / "influence.xlsx").write_bytes(b"PK")
     widget = MatrixEditor(exercise, "influence")
-    assert "classeur Excel" in widget.error and widget.cells == []
-    send(widget, action="set", row=0, column=1, value="1")
-    assert "classeur Excel" in widget.error
+    assert "ce n’est pas un classeur XLSX" in widget.error and widget.cells == []
+    book = openpyxl.Workbook()
+    book.active.append(["code", "A", "B"])
+    book.active.append(["A", "", "=1+1"])
+    book.active.append(["B", "1", ""])
+    book.save(exercise / "influence.xlsx")
+    widget = MatrixEditor(exercise, "influence")
+    assert "formule" in widget.error
 
 
 def test_semicolon_crlf_and_bom_are_kept(exercise):
