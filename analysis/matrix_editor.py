@@ -76,7 +76,23 @@ def _now() -> str:
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
 
 
-class CsvGrid:
+class _Grid:
+    """Rows of text cells, shared by the CSV and XLSX grids."""
+
+    rows: list[list[str]]
+
+    def cell(self, row: int, column: int) -> str:
+        fields = self.rows[row]
+        return fields[column] if column < len(fields) else ""
+
+    def _store(self, row: int, column: int, value: str) -> list[str]:
+        fields = self.rows[row]
+        fields.extend([""] * (column + 1 - len(fields)))
+        fields[column] = value
+        return fields
+
+
+class CsvGrid(_Grid):
     """A CSV file kept as its lines: editing a cell rewrites only that cell's line."""
 
     def __init__(self, path: Path):
@@ -98,14 +114,8 @@ class CsvGrid:
         ends = [line[len(line.rstrip("\r\n")):] for line in self.lines]
         self.newline = next((end for end in ends if end), "\n")
 
-    def cell(self, row: int, column: int) -> str:
-        fields = self.rows[row]
-        return fields[column] if column < len(fields) else ""
-
     def set(self, row: int, column: int, value: str) -> None:
-        fields = self.rows[row]
-        fields.extend([""] * (column + 1 - len(fields)))
-        fields[column] = value
+        fields = self._store(row, column, value)
         line = self.lines[row]
         ending = line[len(line.rstrip("\r\n")):]
         out = io.StringIO()
@@ -116,7 +126,7 @@ class CsvGrid:
         return (b"\xef\xbb\xbf" if self.bom else b"") + "".join(self.lines).encode("utf-8")
 
 
-class XlsxGrid:
+class XlsxGrid(_Grid):
     """The first sheet of an XLSX workbook, with the interface of :class:`CsvGrid`."""
 
     def __init__(self, path: Path):
@@ -136,14 +146,8 @@ class XlsxGrid:
                                "que des valeurs (remplacez les formules par leurs valeurs dans le tableur)")
         self.rows = [[_cell_text(value) for value in row] for row in self.sheet.iter_rows(values_only=True)]
 
-    def cell(self, row: int, column: int) -> str:
-        fields = self.rows[row]
-        return fields[column] if column < len(fields) else ""
-
     def set(self, row: int, column: int, value: str) -> None:
-        fields = self.rows[row]
-        fields.extend([""] * (column + 1 - len(fields)))
-        fields[column] = value
+        self._store(row, column, value)
         number = value.strip()
         self.sheet.cell(row + 1, column + 1).value = (
             int(number) if _NUMBER.fullmatch(number) else (value if value else None))
