@@ -1,7 +1,7 @@
 """The workbench's one package: corpus, coding, text processing, themes, scenarios, book."""
 
-from .book_inputs import record_reads_if_requested
-from .corpus import Corpus
+from .publication.book_inputs import record_reads_if_requested
+from .corpus.store import Corpus
 
 record_reads_if_requested()
 

@@ -54,7 +54,7 @@ def folder_names(folder: Path) -> list[str]:
     """The names of a folder's entries, hidden ones left out; none when the folder is absent.
 
     The folder is listed rather than tested for existence, so the book's record of what a
-    chapter read (:mod:`analysis.book_inputs`) holds it even when it is absent, and the chapter
+    chapter read (:mod:`analysis.publication.book_inputs`) holds it even when it is absent, and the chapter
     is executed again when it appears.
     """
     try:

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 from analysis import Corpus
-from analysis.ingest import IngestOptions, ingest
+from analysis.corpus.ingest import IngestOptions, ingest
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -27,8 +27,8 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from analysis.cib import MAX_SCENARIOS, _field, _start_domain  # noqa: E402
-from analysis.cib_search import Search  # noqa: E402
+from analysis.prospective.cib import MAX_SCENARIOS, _field, _start_domain  # noqa: E402
+from analysis.prospective.cib_search import Search  # noqa: E402
 
 # (descriptors, variants, share of filled cells); density 0 is the all-zero grid
 CASES = [(16, 4, 0.2), (20, 4, 0.2), (24, 4, 0.2), (30, 5, 0.1), (30, 5, 0.0)]

@@ -23,9 +23,9 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from analysis import Corpus  # noqa: E402
-from analysis.agreement import agreement  # noqa: E402
-from analysis.ingest import IngestOptions, ingest  # noqa: E402
-from analysis.queries import current_codings  # noqa: E402
+from analysis.coding.agreement import agreement  # noqa: E402
+from analysis.corpus.ingest import IngestOptions, ingest  # noqa: E402
+from analysis.coding.queries import current_codings  # noqa: E402
 
 CODES = [f"famille-{f}/code-{c}" for f in range(4) for c in range(5)]
 WORDS = ("la collectivité soutient les coopératives du territoire avec des moyens dédiés et des élus "
@@ -110,7 +110,7 @@ def bench_agreement(scratch: Path, segments: int) -> dict:
 
 
 def bench_refi(scratch: Path, corpus: Corpus) -> dict:
-    from analysis.refi_qda import export_project, import_project
+    from analysis.coding.refi_qda import export_project, import_project
 
     archive = scratch / "projet.qdpx"
     started = time.perf_counter()

@@ -43,7 +43,7 @@ def child(task: str, path: Path, corpus_dir: Path) -> dict:
     import unicodedata
 
     from analysis import Corpus
-    from analysis.ingest import IngestOptions, ingest
+    from analysis.corpus.ingest import IngestOptions, ingest
 
     started = time.perf_counter()
     if task == "baseline":

@@ -25,8 +25,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from analysis import Corpus  # noqa: E402
-from analysis.ingest import IngestOptions, ingest  # noqa: E402
-from analysis.privacy import forbidden_content, scan_build  # noqa: E402
+from analysis.corpus.ingest import IngestOptions, ingest  # noqa: E402
+from analysis.publication.privacy import forbidden_content, scan_build  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 GIVEN_NAMES = ["Anne", "Bruno", "Chantal", "Didier", "Élise", "Fabrice", "Gaëlle", "Hugo", "Inès", "Julien",

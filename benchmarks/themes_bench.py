@@ -34,7 +34,7 @@ FICHE_AXIS = {1: 1, 2: 2, 3: 2, 4: 2, 5: 3, 6: 3, 7: 3, 8: 3, 9: 4, 10: 4, 11: 5
 
 def plan_labels():
     from analysis import Corpus
-    from analysis.segment import units
+    from analysis.corpus.segment import units
 
     corpus = Corpus.open(REPO / "corpus")
     text = corpus.text("rtes-plan-actions-2022")
@@ -51,8 +51,8 @@ def plan_labels():
 def quality(k: int) -> list[dict]:
     from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
-    from analysis.text_fr import FrenchVectorizer
-    from analysis.topics import fit_model
+    from analysis.text.french import FrenchVectorizer
+    from analysis.themes.topics import fit_model
 
     segments = plan_labels()
     matrix = FrenchVectorizer(min_df=2).fit_transform(segments["text"])
@@ -80,8 +80,8 @@ def child(method: str, size: int, k: int) -> dict:
     from scipy import sparse
 
     from analysis import Corpus
-    from analysis.text_fr import FrenchVectorizer
-    from analysis.topics import fit_model
+    from analysis.text.french import FrenchVectorizer
+    from analysis.themes.topics import fit_model
 
     corpus = Corpus.open(REPO / "corpus")
     texts = corpus.units("segment")["text"]

@@ -9,8 +9,8 @@ import pytest
 from sklearn.metrics import cohen_kappa_score
 
 from analysis import Corpus
-from analysis.agreement import agreement, disagreements, unitizing_alpha, unitizing_distance
-from analysis.queries import current_codings
+from analysis.coding.agreement import agreement, disagreements, unitizing_alpha, unitizing_distance
+from analysis.coding.queries import current_codings
 
 WORDS = "la collectivité soutient les coopératives du territoire avec des moyens dédiés et des élus engagés".split()
 A_CODES = [1, 1, 1, 0, 0, 0, 0, 0, 1, 0]
@@ -142,7 +142,7 @@ def test_coding_comparison_per_code_and_document_in_characters(atelier, corpus_d
     for coder in ("a", "b"):
         atelier("done", "court", "--coder", coder)
     corpus = Corpus.open(corpus_dir)
-    from analysis.agreement import coding_comparison
+    from analysis.coding.agreement import coding_comparison
 
     table = coding_comparison(corpus, current_codings(corpus), "a", "b").set_index("code")
     x, y = table.loc["x"], table.loc["y"]

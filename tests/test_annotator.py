@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from analysis import Corpus
-from analysis.annotator import Annotator, Extracts, OffsetMap, decorations
+from analysis.widgets.annotator import Annotator, Extracts, OffsetMap, decorations
 
 CODEBOOK = (
     "codes:\n"

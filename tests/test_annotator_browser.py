@@ -17,7 +17,7 @@ import nbformat
 import pytest
 
 from analysis import Corpus
-from analysis.ingest import IngestOptions, ingest
+from analysis.corpus.ingest import IngestOptions, ingest
 from conftest import REPO
 from lab_server import ARTIFACTS, CHROMIUM, accept_kernel, chromium, jupyterlab, open_and_run, run_all
 

@@ -55,7 +55,7 @@ def test_codebook_annex_lists_every_code(built_book):
 
 
 def test_built_book_passes_the_privacy_gate(built_book):
-    from analysis.privacy import KIND_TITLE, check_build, forbidden_strings
+    from analysis.publication.privacy import KIND_TITLE, check_build, forbidden_strings
 
     corpus = Corpus.open(SEED_CORPUS)
     assert forbidden_strings(corpus)[KIND_TITLE], "the seed corpus has private documents to look for"
@@ -83,8 +83,8 @@ QUOTATION = re.compile(
 
 
 def test_every_quotation_is_the_corpus_text_and_links_to_its_paragraph(built_book):
-    from analysis.privacy import mask_personal_data
-    from analysis.quotations import paragraph_anchor
+    from analysis.publication.privacy import mask_personal_data
+    from analysis.publication.quotations import paragraph_anchor
 
     corpus = Corpus.open(SEED_CORPUS)
     annex = (built_book / "book" / "documents.html").read_text(encoding="utf-8")
@@ -132,7 +132,7 @@ def test_every_chapter_of_the_toc_is_built(built_book):
 @pytest.fixture(scope="module")
 def planted_book(tmp_path_factory):
     """The book built on a copy of the corpus with a private document, an e-mail, a phone and a name planted."""
-    from analysis.ingest import IngestOptions, ingest
+    from analysis.corpus.ingest import IngestOptions, ingest
 
     root = tmp_path_factory.mktemp("planted")
     corpus_dir = root / "corpus"
@@ -164,7 +164,7 @@ def planted_book(tmp_path_factory):
 
 
 def test_planted_private_data_never_reach_the_book(planted_book):
-    from analysis.privacy import check_build
+    from analysis.publication.privacy import check_build
 
     built, corpus = planted_book
     assert check_build(built, corpus).empty

@@ -53,7 +53,7 @@ def _plant_reference(path: Path) -> None:
 @pytest.fixture(scope="module")
 def planted(tmp_path_factory):
     """HTML and PDF books built on copies of the corpus and scenarios with the payload everywhere."""
-    from analysis.ingest import IngestOptions, ingest
+    from analysis.corpus.ingest import IngestOptions, ingest
 
     root = tmp_path_factory.mktemp("escaping")
     corpus_dir, scenarios_dir = root / "corpus", root / "scenarios"

@@ -52,7 +52,7 @@ def test_nothing_changed_executes_nothing(book):
 
 
 def test_a_new_document_reaches_the_corpus_chapter_the_annex_and_the_search(book):
-    from analysis.ingest import IngestOptions, ingest
+    from analysis.corpus.ingest import IngestOptions, ingest
 
     before = executions(book["html"])
     source = book["root"] / "nouvelle-page.html"

@@ -95,14 +95,14 @@ def test_tables_and_figures_are_in_the_pdf(built_pdf, pdf_text):
 
 
 def test_the_pdf_passes_the_privacy_gate(built_pdf):
-    from analysis.privacy import check_build
+    from analysis.publication.privacy import check_build
 
     assert check_build(None, Corpus.open(SEED_CORPUS), pdf_path=built_pdf).empty
 
 
 def test_the_privacy_gate_reads_pdfs(tmp_path, built_pdf):
-    from analysis.cli import main
-    from analysis.privacy import KIND_EMAIL, KIND_TITLE, scan_build
+    from analysis.cli.main import main
+    from analysis.publication.privacy import KIND_EMAIL, KIND_TITLE, scan_build
     from fixtures import write_pdf
 
     corpus = Corpus.open(SEED_CORPUS)
@@ -121,7 +121,7 @@ def test_the_privacy_gate_reads_pdfs(tmp_path, built_pdf):
     assert {("livre.pdf (page 2)", KIND_TITLE), ("livre.pdf (page 2)", KIND_EMAIL)} <= found
     assert all(file == "livre.pdf (page 2)" for file, _ in found)
     with pytest.raises(AtelierError, match="livre.pdf \\(page 2\\) : courriel"):
-        from analysis.privacy import check_build
+        from analysis.publication.privacy import check_build
 
         check_build(None, corpus, pdf_path=tmp_path)
     assert main(["--corpus", str(SEED_CORPUS), "privacy-check", "--pdf", str(planted)]) == 2

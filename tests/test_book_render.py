@@ -10,8 +10,8 @@ from pathlib import Path
 import pandas as pd
 from hypothesis import given, strategies as st
 
-from analysis.book_inputs import RECORD_ENV, code_fingerprint, fingerprint, input_roots
-from analysis.book_render import Html, figure_label, html, join, paragraph, table
+from analysis.publication.book_inputs import RECORD_ENV, code_fingerprint, fingerprint, input_roots
+from analysis.publication.render import Html, figure_label, html, join, paragraph, table
 
 
 def test_html_escapes_values_and_keeps_fragments():

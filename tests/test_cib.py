@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analysis.cib import (
+from analysis.prospective.cib import (
     brute_force_consistent,
     compatible_configurations,
     consistent_scenarios,
@@ -25,8 +25,8 @@ from analysis.cib import (
     _field,
     _start_domain,
 )
-from analysis.cib_files import read_cross_impact, read_scw, write_scw
-from analysis.cib_search import Search
+from analysis.prospective.cib_files import read_cross_impact, read_scw, write_scw
+from analysis.prospective.cib_search import Search
 from analysis.errors import InputError
 
 REPO = Path(__file__).resolve().parent.parent
@@ -282,11 +282,11 @@ def test_an_under_constrained_field_stops_at_the_cap():
 
 
 def test_cli_cap_and_progress(atelier, tmp_path, monkeypatch):
-    import analysis.cib
+    import analysis.prospective.cib
 
     path = tmp_path / "vide.scw"
     write_scw(descriptors_table(zero_field(12, 3)), zero_field(12, 3), path)
-    monkeypatch.setattr(analysis.cib, "PROGRESS_DELAY", 0)
+    monkeypatch.setattr(analysis.prospective.cib, "PROGRESS_DELAY", 0)
     status, out, err = atelier("cib", path, "--max-scenarios", "50")
     assert status == 0 and out.startswith("50 scénario(s)")
     assert "50 scénarios trouvés" in err and "plafond --max-scenarios (50)" in err and "sous-contraint" in err
@@ -586,7 +586,7 @@ def _solution_list(path: Path) -> dict[tuple[int, ...], int]:
     ("CIB_global", 4), ("CIB_natl_regional", 16), ("CIB_nested", 20), ("CIB_nested_simplified_standardized", 15),
 ])
 def test_scenariowizard_solution_lists_are_reproduced(name, count):
-    from analysis.cib import within_descriptor_impacts
+    from analysis.prospective.cib import within_descriptor_impacts
 
     descriptors, matrix = read_scw(SCENARIOWIZARD / f"{name}.scw")
     expected = _solution_list(SCENARIOWIZARD / f"{name}.sl")
@@ -601,7 +601,7 @@ def test_scenariowizard_solution_lists_are_reproduced(name, count):
 
 
 def test_impacts_within_a_descriptor_are_announced_and_can_be_ignored(atelier):
-    from analysis.cib import without_within_descriptor_impacts
+    from analysis.prospective.cib import without_within_descriptor_impacts
 
     path = SCENARIOWIZARD / "CIB_natl_regional.scw"
     status, out, _ = atelier("cib", path)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from analysis.clean import RULES, clean, rules_table
+from analysis.corpus.clean import RULES, clean, rules_table
 
 RULE = {rule.name: rule.apply for rule in RULES}
 

@@ -7,13 +7,13 @@ import re
 import pytest
 
 from analysis import Corpus
-from analysis.codebook import load_codebook
-from analysis.coding_report import (
+from analysis.coding.codebook import load_codebook
+from analysis.publication.coding_report import (
     ORIGIN_EXAMPLE, agreement_table, coder_table, codings_by_family_figure, family_table, key_extracts,
     key_extracts_html, locate_examples,
 )
-from analysis.queries import current_codings
-from analysis.quotations import Quoter
+from analysis.coding.queries import current_codings
+from analysis.publication.quotations import Quoter
 from conftest import SEED_CORPUS, copy_seed_corpus
 
 PLAN = "rtes-plan-actions-2022"

@@ -9,8 +9,8 @@ import sys
 import pytest
 
 from analysis import Corpus
-from analysis.anchoring import anchored_codings, reanchor
-from analysis.codings import CodingStore
+from analysis.coding.anchoring import anchored_codings, reanchor
+from analysis.coding.store import CodingStore
 from analysis.errors import AtelierError
 from conftest import REPO
 
@@ -83,7 +83,7 @@ def test_coders_only_change_their_own_codings(store):
 WRITER = """
 import sys
 from pathlib import Path
-from analysis.codings import CodingStore
+from analysis.coding.store import CodingStore
 store = CodingStore(Path(sys.argv[1]))
 for n in range(int(sys.argv[3])):
     store.add("commun", "doc", "h", n, n + 1, sys.argv[2], "x")

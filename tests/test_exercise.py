@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from analysis.errors import InputError
-from analysis.exercise import Exercise
-from analysis.participation import aggregate_ratings, compare_rounds, disagreements, group_matrix
+from analysis.prospective.exercise import Exercise
+from analysis.prospective.participation import aggregate_ratings, compare_rounds, disagreements, group_matrix
 from conftest import REPO
 
 SHIPPED = REPO / "scenarios" / "avenir-politiques-locales-ess"

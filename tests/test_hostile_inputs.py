@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-import analysis.ingest
-from analysis.cli import main
+import analysis.corpus.ingest
+from analysis.cli.main import main
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -22,7 +22,7 @@ def test_an_unexpected_failure_is_a_french_message_naming_the_file(corpus_dir, t
     def broken_reader(path, data):
         raise RuntimeError("lecteur cassé")
 
-    monkeypatch.setattr(analysis.ingest, "read_source", broken_reader)
+    monkeypatch.setattr(analysis.corpus.ingest, "read_source", broken_reader)
     monkeypatch.delenv("ATELIER_TRACEBACK")
     assert main(["--corpus", str(corpus_dir), "ingest", str(source)]) == 2
     err = capsys.readouterr().err
@@ -107,7 +107,7 @@ def exercise_copy(tmp_path):
 def test_tables_saved_by_french_excel_are_read(exercise_copy, encoding, separator):
     import pandas as pd
 
-    from analysis.exercise import Exercise
+    from analysis.prospective.exercise import Exercise
 
     expected = Exercise.open(exercise_copy).variables()
     table = pd.read_csv(exercise_copy / "variables.csv", dtype=str, keep_default_na=False)
@@ -117,13 +117,13 @@ def test_tables_saved_by_french_excel_are_read(exercise_copy, encoding, separato
     cross = exercise_copy / "crossimpact.csv"
     grid = cross.read_text(encoding="utf-8").replace(",", ";")
     cross.write_bytes(grid.encode(encoding))
-    from analysis.cib_files import read_cross_impact
+    from analysis.prospective.cib_files import read_cross_impact
     assert read_cross_impact(cross).equals(read_cross_impact(SHIPPED / "crossimpact.csv"))
 
 
 def test_a_table_with_a_broken_row_names_the_line(exercise_copy):
     from analysis.errors import InputError
-    from analysis.exercise import Exercise
+    from analysis.prospective.exercise import Exercise
 
     path = exercise_copy / "variables.csv"
     lines = path.read_text(encoding="utf-8").splitlines()
@@ -137,7 +137,7 @@ def test_a_workbook_with_formulas_never_computed_says_so(exercise_copy):
     import openpyxl
 
     from analysis.errors import InputError
-    from analysis.exercise import Exercise
+    from analysis.prospective.exercise import Exercise
 
     (exercise_copy / "variables.csv").unlink()
     book = openpyxl.Workbook()
@@ -180,8 +180,8 @@ def test_cib_csv_output_keeps_numbers_and_neutralises_labels(atelier, tmp_path):
     import numpy as np
     import pandas as pd
 
-    from analysis.cib_files import write_scw
-    from analysis.cib import descriptors_table
+    from analysis.prospective.cib_files import write_scw
+    from analysis.prospective.cib import descriptors_table
 
     labels = [("=D1", "=a"), ("=D1", "b"), ("D2", "c"), ("D2", "d")]
     index = pd.MultiIndex.from_tuples(labels)

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from analysis import Corpus
-from analysis.corpus import sha256
-from analysis.metadata import CORE_COLUMNS
+from analysis.corpus.store import sha256
+from analysis.corpus.metadata import CORE_COLUMNS
 from conftest import SEED_CORPUS, SEED_MANIFEST, snapshot
 from fixtures import BIB, RIS, VTT, write_docx, write_encrypted_pdf, write_odt, write_pdf, write_scanned_pdf
 

@@ -9,9 +9,9 @@ import bibtexparser
 import pytest
 from bibtexparser.middlewares import LatexDecodingMiddleware
 
-from analysis.corpus import Corpus
+from analysis.corpus.store import Corpus
 from analysis.errors import AtelierError, InputError
-from analysis.literature import (
+from analysis.corpus.literature import (
     import_references, include_in_corpus, prisma_counts, prisma_figure, record_screening,
     references, references_path, screening_table,
 )

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from analysis.errors import AtelierError
-from analysis.mactor import (actor_pairs, balance_of_power, coalitions, convergences, divergences, midi,
+from analysis.prospective.mactor import (actor_pairs, balance_of_power, coalitions, convergences, divergences, midi,
                              mobilisation, validate_mid, validate_positions, weighted_positions)
 
 ACTORS = ["A", "B", "C"]

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from analysis import fsio
-from analysis.cib_files import read_cross_impact
+from analysis.prospective.cib_files import read_cross_impact
 from analysis.errors import AtelierError
-from analysis.exercise import Exercise
-from analysis.matrix_editor import MatrixEditor
+from analysis.prospective.exercise import Exercise
+from analysis.widgets.matrix_editor import MatrixEditor
 from conftest import REPO
 
 SHIPPED = REPO / "scenarios" / "avenir-politiques-locales-ess"
@@ -43,7 +43,7 @@ def test_valid_edit_rewrites_the_file_atomically_in_the_same_layout(exercise, mo
     before = path.read_bytes()
     writes = []
     real = fsio.atomic_write_bytes
-    monkeypatch.setattr("analysis.matrix_editor.atomic_write_bytes",
+    monkeypatch.setattr("analysis.widgets.matrix_editor.atomic_write_bytes",
                         lambda target, data: (writes.append(target), real(target, data)))
     widget = MatrixEditor(exercise, "influence")
     i, j = cell(widget, "CP", "PTCE")
@@ -205,7 +205,7 @@ def test_xlsx_table_is_edited_in_its_workbook(exercise):
     import openpyxl
     import pandas as pd
 
-    from analysis.exercise import Exercise
+    from analysis.prospective.exercise import Exercise
 
     csv_path = exercise / "influence.csv"
     expected = Exercise.open(exercise).influence()

@@ -12,7 +12,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from analysis.errors import AtelierError
-from analysis.micmac import (AUTONOMOUS, DETERMINANT, REGULATING, RELAY, RESULT, IndirectWarning, direct,
+from analysis.prospective.micmac import (AUTONOMOUS, DETERMINANT, REGULATING, RELAY, RESULT, IndirectWarning, direct,
                              indirect, influence_graph, quadrants, rank_shifts, validate_influence)
 
 CODES = ["A", "B", "C", "D"]

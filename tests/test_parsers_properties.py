@@ -6,9 +6,9 @@ from pathlib import Path
 
 from hypothesis import given, settings, strategies as st
 
-from analysis.readers.base import decode_text
-from analysis.readers.transcripts import format_turns, speaker_turns
-from analysis.readers.web_export import split_web_export
+from analysis.corpus.readers.base import decode_text
+from analysis.corpus.readers.transcripts import format_turns, speaker_turns
+from analysis.corpus.readers.web_export import split_web_export
 
 WORDS = st.sampled_from([
     "économie", "sociale", "solidaire", "collectivité", "coopérative", "SCIC", "PTCE", "foncier",

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from analysis import Corpus
-from analysis.person_names import person_name_spans, without_person_names
-from analysis.themes import person_name_words, run_themes, top_forms
+from analysis.text.person_names import person_name_spans, without_person_names
+from analysis.themes.pipeline import person_name_words, run_themes, top_forms
 from conftest import SEED_CORPUS
 
 PLAN = "rtes-plan-actions-2022"
@@ -89,7 +89,7 @@ def test_without_the_filter_names_make_a_theme_and_with_it_none(corpus, plan_nam
 
 
 def test_a_missing_model_gives_a_french_error(monkeypatch):
-    from analysis import person_names
+    from analysis.text import person_names
     from analysis.errors import AtelierError
 
     monkeypatch.setattr(person_names, "MODEL", "fr_modele_absent")

@@ -1,4 +1,4 @@
-"""The workshop presentation (analysis.present) in headless chromium: offline, readable, navigable."""
+"""The workshop presentation (analysis.widgets.presentation) in headless chromium: offline, readable, navigable."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from analysis.present import VIEWS, build_presentation, export_views
+from analysis.widgets.presentation import VIEWS, build_presentation, export_views
 from conftest import REPO
 
 playwright = pytest.importorskip("playwright.sync_api")

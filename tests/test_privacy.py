@@ -9,11 +9,11 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from analysis.corpus import Corpus, publishable
-from analysis.detectors import Detection, fold, personal_data, replace_spans
+from analysis.corpus.store import Corpus, publishable
+from analysis.publication.detectors import Detection, fold, personal_data, replace_spans
 from analysis.errors import AtelierError, InputError
-from analysis.ingest import IngestOptions, ingest
-from analysis.privacy import (
+from analysis.corpus.ingest import IngestOptions, ingest
+from analysis.publication.privacy import (
     EMAIL_MASK, KIND_EMAIL, KIND_NAME, KIND_PASSAGE, KIND_PHONE, KIND_TITLE, NAME_MASK, PHONE_MASK,
     check_build, forbidden_content, forbidden_strings, interviewee_names, mask_personal_data,
     protected_names, pseudonymise, read_persons, safe_quotation, scan_build, scan_text, visible_text,
@@ -260,13 +260,13 @@ def test_check_build_passes_on_a_clean_site(tmp_path, small_corpus):
 
 
 def test_search_index_terms_one_per_line_are_not_read_as_a_phone_number():
-    from analysis.privacy import scan_text
+    from analysis.publication.privacy import scan_text
 
     assert scan_text("0\n00\n01\n02\n03\n04\n05\n06\n08", {}, "searchindex.js") == []
     assert [f["kind"] for f in scan_text("appelez le 06 12 34 56 78", {}, "page.html")] == ["téléphone"]
 
 
-# === one detector module for masking and scanning (analysis.detectors) ========================
+# === one detector module for masking and scanning (analysis.publication.detectors) ========================
 
 LEFEVRE = {"Hélène Lefèvre": "Élue C", "Lefèvre": "Élue C"}
 
@@ -519,7 +519,7 @@ def test_persons_csv_protects_people_who_are_not_interviewees(small_corpus):
     assert pseudonymise("Lenou et LEFEVRE, puis M. GIRARD.", names) == f"Mme H. et Mme H., puis M. {NAME_MASK}."
     forbidden = forbidden_strings(small_corpus)
     assert {"Hélène Lefèvre", "Lenou", "Paul Girard", "MARIE DUPONT"} <= set(forbidden[KIND_NAME])
-    from analysis.quotations import Quoter
+    from analysis.publication.quotations import Quoter
 
     assert Quoter(small_corpus).names["Lenou"] == "Mme H."
 
@@ -551,7 +551,7 @@ def test_a_malformed_persons_csv_gives_a_french_error_with_its_line(tmp_path, co
 
 
 def test_a_malformed_persons_csv_stops_privacy_check_without_traceback(small_corpus, tmp_path, capsys):
-    from analysis.cli import main
+    from analysis.cli.main import main
 
     (small_corpus.root / "persons.csv").write_bytes(b"name\n\xff\xfe\n")
     site = tmp_path / "site"
@@ -578,7 +578,7 @@ def test_publishable_is_the_one_rule_of_publication():
 
 
 def test_consent_is_an_ingest_attribute_checked_and_counted(small_corpus, tmp_path):
-    from analysis.publish import corpus_summary, public_inventory
+    from analysis.publication.tables import corpus_summary, public_inventory
 
     source = tmp_path / "atelier.txt"
     source.write_text("Atelier participatif du 3 mai\n\nLes habitants ont proposé une épicerie solidaire.\n",
@@ -608,7 +608,7 @@ def _csv_cells(path: Path) -> list[list[str]]:
 
 
 def test_atelier_consent_rewrites_only_the_changed_cells(small_corpus, capsys):
-    from analysis.cli import main
+    from analysis.cli.main import main
 
     interview = small_corpus.documents().set_index("title").loc["Entretien avec une élue", "doc_id"]
     before_bytes = small_corpus.documents_csv.read_bytes()
@@ -634,7 +634,7 @@ def test_atelier_consent_rewrites_only_the_changed_cells(small_corpus, capsys):
 
 
 def test_atelier_consent_follows_every_version_of_the_document(tmp_path, capsys):
-    from analysis.cli import main
+    from analysis.cli.main import main
 
     corpus = Corpus.open(tmp_path / "corpus")
     source = tmp_path / "entretien.txt"
@@ -656,7 +656,7 @@ def test_atelier_consent_follows_every_version_of_the_document(tmp_path, capsys)
     (["DOC", "withdrawn", "--date", "31/01/2025"], "date de consentement invalide"),
 ])
 def test_atelier_consent_refuses_in_french_and_leaves_the_corpus(small_corpus, capsys, args, message):
-    from analysis.cli import main
+    from analysis.cli.main import main
 
     doc_id = small_corpus.documents()["doc_id"].iloc[0]
     args = [doc_id if a == "DOC" else a for a in args]
@@ -668,8 +668,8 @@ def test_atelier_consent_refuses_in_french_and_leaves_the_corpus(small_corpus, c
 
 
 def test_a_withdrawn_document_is_treated_as_private_by_the_scan_and_the_quoter(small_corpus, tmp_path):
-    from analysis.ingest import set_consent
-    from analysis.quotations import Quoter
+    from analysis.corpus.ingest import set_consent
+    from analysis.publication.quotations import Quoter
 
     public = small_corpus.documents().set_index("title").loc[PUBLIC_TITLE, "doc_id"]
     site = tmp_path / "site"

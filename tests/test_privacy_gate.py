@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from analysis import Corpus
-from analysis.cli import main
-from analysis.corpus import publishable
-from analysis.detectors import fold
-from analysis.ingest import IngestOptions, ingest
-from analysis.privacy import (
+from analysis.cli.main import main
+from analysis.corpus.store import publishable
+from analysis.publication.detectors import fold
+from analysis.corpus.ingest import IngestOptions, ingest
+from analysis.publication.privacy import (
     EMAIL_MASK, KIND_EMAIL, KIND_NAME, KIND_PASSAGE, KIND_PHONE, KIND_TITLE, PHONE_MASK, check_build,
     scan_build, search_index_text, visible_text,
 )

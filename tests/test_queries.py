@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from analysis import Corpus
-from analysis.queries import code_attribute_matrix, cooccurrence, current_codings, extracts, kwic
+from analysis.coding.queries import code_attribute_matrix, cooccurrence, current_codings, extracts, kwic
 from conftest import SEED_CORPUS
 
 

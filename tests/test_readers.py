@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from analysis.errors import InputError
-from analysis.readers import read_source
+from analysis.corpus.readers import read_source
 from fixtures import BIB, RIS, SRT, VTT, write_docx, write_encrypted_pdf, write_odt, write_pdf, write_scanned_pdf
 
 FRENCH = "L’économie sociale et solidaire crée des emplois non délocalisables à Besançon."

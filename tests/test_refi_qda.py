@@ -15,10 +15,10 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from lxml import etree
 
 from analysis import Corpus
-from analysis.codebook import FIELDS, load_codebook, save_codebook
+from analysis.coding.codebook import FIELDS, load_codebook, save_codebook
 from analysis.errors import InputError
-from analysis.ingest import IngestOptions, ingest
-from analysis.refi_qda import (
+from analysis.corpus.ingest import IngestOptions, ingest
+from analysis.coding.refi_qda import (
     CODEBOOK_NS, PROJECT_NS, NormalisedText, Units, export_codebook, export_project, import_codebook,
     import_project,
 )
@@ -645,7 +645,7 @@ def test_cli_export_then_import_gives_back_the_codings(atelier, corpus_dir, tmp_
     assert "1 codage(s) de marie" in out and "positions en utf16" in out
     target = tmp_path / "autre"
     target.mkdir()
-    from analysis.cli import main
+    from analysis.cli.main import main
 
     assert main(["--corpus", str(target), "import", str(archive)]) == 0
     [coding] = Corpus.open(target).codings.replay().codings.to_dict("records")

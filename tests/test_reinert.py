@@ -20,7 +20,7 @@ from sklearn.base import clone
 from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.metrics import adjusted_rand_score
 
-from analysis.reinert import (
+from analysis.themes.reinert import (
     DoubleReinert,
     Reinert,
     best_cut,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 
-from analysis.cli import main
+from analysis.cli.main import main
 from conftest import REPO
 
 SHIPPED = REPO / "scenarios" / "avenir-politiques-locales-ess"

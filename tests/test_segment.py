@@ -6,8 +6,8 @@ import string
 
 from hypothesis import given, settings, strategies as st
 
-from analysis.clean import clean
-from analysis.segment import UNITS, paragraph_spans, sentence_spans, units
+from analysis.corpus.clean import clean
+from analysis.corpus.segment import UNITS, paragraph_spans, sentence_spans, units
 
 ALPHABET = string.ascii_letters + "éèêàçôûœÉÀ’'«»—–…😀🌱 .,;:!?\n\r\t-"
 

@@ -16,7 +16,7 @@ from sklearn.base import clone
 from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 from sklearn.pipeline import make_pipeline
 
-from analysis.text_fr import (
+from analysis.text.french import (
     DOMAIN_STOPWORDS,
     EXPRESSIONS,
     FRENCH_STOPWORDS,

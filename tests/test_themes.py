@@ -9,12 +9,12 @@ import pytest
 from scipy import sparse
 
 from analysis import Corpus
-from analysis.queries import current_codings
-from analysis.theme_figures import FIGURES
-from analysis.themes import (
+from analysis.coding.queries import current_codings
+from analysis.themes.figures import FIGURES
+from analysis.themes.pipeline import (
     accept_suggestion, agreement_with_codes, run_themes, shares_by, suggest_segments, theme_code_association,
 )
-from analysis.topics import ThemeModel, fit_model, npmi_coherence, stability
+from analysis.themes.topics import ThemeModel, fit_model, npmi_coherence, stability
 from conftest import copy_seed_corpus
 
 
@@ -102,7 +102,7 @@ def test_figures_are_drawn_with_french_labels(seed_copy, tmp_path):
 
 
 def test_cli_themes_writes_tables_and_figures(seed_copy):
-    from analysis.cli import main
+    from analysis.cli.main import main
 
     assert main(["--corpus", str(seed_copy.root), "themes", "--method", "kmeans", "--k", "3"]) == 0
     out = seed_copy.root / "derived" / "themes" / "kmeans-k3-s40"
@@ -127,7 +127,7 @@ def test_names_are_blanked_only_in_what_is_vectorised(seed_copy):
 
 
 def test_cli_themes_removes_names_unless_kept(seed_copy, capsys):
-    from analysis.cli import main
+    from analysis.cli.main import main
 
     assert main(["--corpus", str(seed_copy.root), "themes", "--k", "4"]) == 0
     out = capsys.readouterr().out
@@ -141,8 +141,8 @@ def test_cli_themes_removes_names_unless_kept(seed_copy, capsys):
 
 
 def test_names_of_persons_are_read_once_per_text(seed_copy, monkeypatch):
-    import analysis.person_names
-    from analysis.themes import person_names_of
+    import analysis.text.person_names
+    from analysis.themes.pipeline import person_names_of
 
     doc_ids = ["rtes-plan-actions-2022", "rapport-d-activite-2024-du-rtes"]
     first = person_names_of(seed_copy, doc_ids)
@@ -151,13 +151,13 @@ def test_names_of_persons_are_read_once_per_text(seed_copy, monkeypatch):
     def model_called(text):
         raise AssertionError("the names of a text already read are taken from derived/")
 
-    monkeypatch.setattr(analysis.person_names, "person_name_spans", model_called)
+    monkeypatch.setattr(analysis.text.person_names, "person_name_spans", model_called)
     pd.testing.assert_frame_equal(person_names_of(seed_copy, doc_ids), first)
 
 
 @pytest.mark.parametrize("method", ["reinert", "reinert-double", "nmf", "lda", "kmeans"])
 def test_cli_choose_k_compares_numbers_of_themes_for_every_method(seed_copy, capsys, method):
-    from analysis.cli import main
+    from analysis.cli.main import main
 
     assert main(["--corpus", str(seed_copy.root), "themes", "--method", method, "--k", "4", "--choose-k", "3", "4"]) == 0
     out = capsys.readouterr().out

@@ -11,8 +11,8 @@ import pytest
 from matplotlib.figure import Figure
 
 from analysis import Corpus
-from analysis.segment import paragraph_spans
-from analysis.timeline import (
+from analysis.corpus.segment import paragraph_spans
+from analysis.publication.timeline import (
     EVENT_COLUMNS, KINDS, dated_events, events_html, find_dates, format_date_fr, guess_kind,
     parse_date, timeline_figure,
 )

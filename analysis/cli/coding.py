@@ -1,0 +1,306 @@
+"""``atelier`` commands for the codebook, codings, queries and agreement (French messages)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ..coding.agreement import UNITS as AGREEMENT_UNITS, agreement, coding_comparison, disagreements, pairwise_kappa
+from ..coding.anchoring import anchored_codings, check_span
+from .table import print_table
+from ..coding.codebook import check_codebook, load_codebook, tree_text
+from ..coding.store import MEMO_TARGETS, check_coder
+from ..corpus.store import Corpus
+from ..errors import AtelierError
+from ..coding.queries import PLACED, current_codings, kwic, select_code
+
+
+def _codebook(corpus: Corpus, args: argparse.Namespace) -> int:
+    if args.action == "check":
+        problems = check_codebook(corpus.codebook_path)
+        if problems:
+            print(f"erreur : {corpus.codebook_path} : {len(problems)} problème(s)", file=sys.stderr)
+            for problem in problems:
+                print(f"  - {problem}", file=sys.stderr)
+            return 2
+        print(f"{corpus.codebook_path} : livre de codes valide ({len(load_codebook(corpus.codebook_path))} codes).")
+        return 0
+    codebook = load_codebook(corpus.codebook_path)
+    codings = current_codings(corpus)
+    counts = {code: len(select_code(codings, code)) for code in codebook["path"]}
+    print(tree_text(codebook, counts))
+    return 0
+
+
+def _known_code(corpus: Corpus, code: str) -> str:
+    if corpus.codebook_path.exists():
+        codebook = load_codebook(corpus.codebook_path)
+        if code not in set(codebook["path"]):
+            close = [p for p in codebook["path"] if code.split("/")[-1] in p][:5]
+            hint = f" (codes proches : {', '.join(close)})" if close else ""
+            raise AtelierError(f"code inconnu : « {code} »{hint} — voir « atelier codebook »")
+    return code
+
+
+def _codings(corpus: Corpus, args: argparse.Namespace) -> int:
+    if args.check:
+        replay = corpus.codings.replay()
+        placed = anchored_codings(corpus, replay.codings)
+        troubled = placed[placed["status"] != "ok"]
+        for problem in replay.problems:
+            print(f"problème : {problem}")
+        if not troubled.empty:
+            print_table(troubled[["coder", "code", "recorded_doc_id", "recorded_start", "recorded_end",
+                                  "status", "doc_id", "start", "end", "text"]])
+        unplaced = troubled[~troubled["status"].isin(PLACED)]
+        print(f"{len(placed)} codage(s) : {len(placed) - len(troubled)} en place, "
+              f"{(troubled['status'] == 'réancré').sum()} réancré(s) sur une nouvelle version, "
+              f"{len(unplaced)} à revoir ; {len(replay.problems)} ligne(s) de journal en cause.")
+        return 2 if len(unplaced) or replay.problems else 0
+    codings = current_codings(corpus, [args.coder] if args.coder else None)
+    if args.code:
+        codings = select_code(codings, args.code)
+    if args.doc:
+        codings = codings[codings["doc_id"] == args.doc]
+    shown = codings.assign(text=codings["text"].str.replace("\n", " ").str.slice(0, 60))
+    print_table(shown[["coding_id", "coder", "doc_id", "start", "end", "code", "text"]])
+    print(f"{len(codings)} codage(s).")
+    return 0
+
+
+def _code(corpus: Corpus, args: argparse.Namespace) -> int:
+    check_coder(args.coder)
+    code = _known_code(corpus, args.code)
+    text_sha256, snippet = check_span(corpus, args.doc_id, args.start, args.end)
+    event = corpus.codings.add(args.coder, args.doc_id, text_sha256, args.start, args.end, code, snippet,
+                               args.memo or "")
+    print(f"codé : {event['coding']} — {args.doc_id} [{args.start}:{args.end}] {code} « {snippet[:80]} »")
+    return 0
+
+
+def _uncode(corpus: Corpus, args: argparse.Namespace) -> int:
+    corpus.codings.remove(args.coder, args.coding_id)
+    print(f"codage retiré : {args.coding_id} (annulable avec « atelier undo --coder {args.coder} »)")
+    return 0
+
+
+def _undo_redo(corpus: Corpus, args: argparse.Namespace) -> int:
+    action = corpus.codings.undo if args.command == "undo" else corpus.codings.redo
+    event = action(args.coder)
+    if event is None:
+        print("Rien à annuler." if args.command == "undo" else "Rien à rétablir.")
+        return 0
+    verb = "annulé" if args.command == "undo" else "rétabli"
+    print(f"{verb} : {event['event']} {event.get('coding') or event.get('ref', '')}")
+    return 0
+
+
+def _done_reopen(corpus: Corpus, args: argparse.Namespace) -> int:
+    check_coder(args.coder)
+    corpus.document(args.doc_id)  # a French error for an unknown document
+    if args.command == "done":
+        corpus.codings.mark_done(args.coder, args.doc_id)
+        print(f"{args.doc_id} : codage terminé par {args.coder} ; il compte désormais dans l’accord entre codeurs "
+              f"(« atelier reopen {args.doc_id} --coder {args.coder} » pour le reprendre).")
+    else:
+        corpus.codings.reopen(args.coder, args.doc_id)
+        print(f"{args.doc_id} : repris par {args.coder} ; il ne compte plus dans l’accord jusqu’à « atelier done ».")
+    return 0
+
+
+def _memo(corpus: Corpus, args: argparse.Namespace) -> int:
+    if args.target == "document":
+        corpus.document(args.ref)
+    elif args.target == "code":
+        _known_code(corpus, args.ref)
+    corpus.codings.memo(args.coder, args.target, args.ref, args.text)
+    print(f"mémo enregistré sur {args.target} « {args.ref} ».")
+    return 0
+
+
+def _kwic(corpus: Corpus, args: argparse.Namespace) -> int:
+    table = kwic(corpus, args.pattern, width=args.width, regex=args.regex)
+    print_table(table[["doc_id", "start", "left", "match", "right"]])
+    print(f"{len(table)} occurrence(s).")
+    return 0
+
+
+def _agreement(corpus: Corpus, args: argparse.Namespace) -> int:
+    codings = current_codings(corpus, args.coders)
+    finished = corpus.codings.replay(args.coders).finished
+    if len(set(codings["coder"]) | set(finished["coder"])) < 2:
+        raise AtelierError("il faut les codages d’au moins deux codeurs pour mesurer un accord")
+    if args.comparison:
+        coders = sorted(args.coders or set(codings["coder"]) | set(finished["coder"]))
+        if len(coders) != 2:
+            raise AtelierError("la comparaison de codage porte sur deux codeurs : --coders A B")
+        table = coding_comparison(corpus, codings, *coders, finished=finished)
+        print(f"Comparaison de codage (à la manière de NVivo), {coders[0]} (A) et {coders[1]} (B), en caractères, "
+              f"sur {len(table.attrs['documents'])} document(s) terminé(s) par les deux :")
+        print_table(table.rename(columns={
+            "characters": "caractères", "kappa": "kappa", "agreement": "accord %", "a_and_b": "A et B %",
+            "neither": "ni A ni B %", "disagreement": "désaccord %", "a_not_b": "A sans B %", "b_not_a": "B sans A %",
+            "a_codings": "codages de A", "b_codings": "codages de B"}).round(2))
+        return 0
+    if args.disagreements:
+        print_table(disagreements(corpus, codings, args.coders, args.unit).assign(
+            text=lambda t: t["text"].str.replace("\n", " ").str.slice(0, 70)))
+        return 0
+    table = agreement(corpus, codings, args.coders, args.unit, args.exclude_uncoded, finished=finished)
+    print(f"Unité : {args.unit} ; codeurs : {', '.join(table.attrs['coders'])} ; "
+          f"documents terminés par tous : {len(table.attrs['documents'])}"
+          + (" ; texte non codé exclu" if args.exclude_uncoded else ""))
+    for row in table.attrs["left_out"].itertuples():
+        print(f"  laissé de côté : {row.doc_id} ({row.reason} : « atelier done {row.doc_id} --coder … »)")
+    print_table(table.rename(columns={"units": "unités", "coded_units": "unités codées",
+                                      "percent_agreement": "accord %", "cohen_kappa": "kappa de Cohen",
+                                      "krippendorff_alpha": "alpha de Krippendorff",
+                                      "unitizing_alpha": "alpha de découpage (u-alpha)"}).round(3))
+    print("u-alpha : alpha de Krippendorff pour le découpage en segments, sur les caractères des documents "
+          "(Krippendorff 2004, Content Analysis, p. 251-256).")
+    if len(table.attrs["coders"]) > 2:
+        print()
+        print_table(pairwise_kappa(corpus, codings, args.coders, args.unit, args.exclude_uncoded).round(3))
+    return 0
+
+
+def _export(corpus: Corpus, args: argparse.Namespace) -> int:
+    from ..coding.refi_qda import export_codebook, export_project
+
+    if args.file.suffix.lower() == ".qdc":
+        count = export_codebook(load_codebook(corpus.codebook_path), args.file)
+        print(f"livre de codes exporté : {count} codes → {args.file}")
+        return 0
+    if args.file.suffix.lower() != ".qdpx":
+        raise AtelierError(f"{args.file} : extension attendue .qdpx (projet) ou .qdc (livre de codes)")
+    summary = export_project(corpus, args.file, tool=args.tool, positions=args.positions, coders=args.coders,
+                             public_only=args.public_only)
+    print(f"projet exporté → {args.file} : {summary['documents']} document(s), {summary['codings']} codage(s) "
+          f"de {', '.join(summary['coders']) or 'personne'}, {summary['memos']} mémo(s), positions en "
+          f"{summary['positions']} (pour {args.tool}).")
+    if summary["private_documents"]:
+        print(f"Attention : {summary['private_documents']} de ces documents sont privés ou non publiables "
+              "(--public-only pour les laisser de côté).")
+    if summary["documents_left_out"]:
+        print(f"{summary['documents_left_out']} document(s) privé(s) ou non publiable(s) laissé(s) de côté, avec "
+              f"leurs {summary['codings_of_documents_left_out']} codage(s).")
+    if summary["codings_left_out"]:
+        print(f"{summary['codings_left_out']} codage(s) non exporté(s) : voir « atelier codings --check ».")
+    return 0
+
+
+def _import(corpus: Corpus, args: argparse.Namespace) -> int:
+    from ..coding.refi_qda import import_codebook, import_project
+
+    if not args.file.exists():
+        raise AtelierError(f"{args.file} : fichier introuvable")
+    if args.file.suffix.lower() == ".qdc":
+        print(f"livre de codes importé : {import_codebook(corpus, args.file)} code(s) ajouté(s).")
+        return 0
+    if args.file.suffix.lower() != ".qdpx":
+        raise AtelierError(f"{args.file} : extension attendue .qdpx (projet) ou .qdc (livre de codes)")
+    summary = import_project(corpus, args.file, positions=args.positions)
+    print(f"positions lues en {summary['positions']} : {summary['reason']}")
+    print(f"importé : {summary['documents']} document(s) ({summary['reused_documents']} déjà présent(s)), "
+          f"{summary['codings']} codage(s) de {', '.join(summary['coders']) or 'personne'}, "
+          f"{summary['memos']} mémo(s), {summary['codes_added']} code(s) ajouté(s) au livre de codes.")
+    for warning in summary["warnings"]:
+        print(f"attention : {warning}")
+    for skipped in summary["skipped_sources"]:
+        print(f"source non importée : {skipped}")
+    return 0
+
+
+def add_coding_commands(commands) -> None:
+    codebook = commands.add_parser("codebook", help="livre de codes : arborescence ou vérification",
+                                   description="Affiche l’arborescence des codes avec leur nombre de codages, "
+                                   "ou vérifie corpus/codebook.yaml (« atelier codebook check »).")
+    codebook.add_argument("action", nargs="?", choices=["show", "check"], default="show")
+    codebook.set_defaults(handler=_codebook)
+
+    codings = commands.add_parser("codings", help="lister les codages",
+                                  description="Codages actuels, replacés dans les textes courants.")
+    codings.add_argument("--code", help="code (avec ses sous-codes)")
+    codings.add_argument("--coder", help="codeur")
+    codings.add_argument("--doc", help="document")
+    codings.add_argument("--check", action="store_true",
+                         help="vérifier les journaux et les positions (codages réancrés ou à revoir)")
+    codings.set_defaults(handler=_codings)
+
+    code = commands.add_parser("code", help="coder un passage",
+                               description="Applique un code au passage [START, END[ d’un document "
+                               "(positions en caractères du texte normalisé).")
+    code.add_argument("doc_id", metavar="DOC_ID")
+    code.add_argument("start", type=int, metavar="START")
+    code.add_argument("end", type=int, metavar="END")
+    code.add_argument("code", metavar="CODE")
+    code.add_argument("--coder", required=True, help="nom du codeur (son fichier corpus/codings/<codeur>.jsonl)")
+    code.add_argument("--memo", help="mémo attaché au codage")
+    code.set_defaults(handler=_code)
+
+    uncode = commands.add_parser("uncode", help="retirer un codage", description="Retire un de ses codages.")
+    uncode.add_argument("coding_id", metavar="CODING_ID")
+    uncode.add_argument("--coder", required=True)
+    uncode.set_defaults(handler=_uncode)
+
+    for name, text in (("undo", "annuler la dernière action d’un codeur"),
+                       ("redo", "rétablir la dernière action annulée")):
+        parser = commands.add_parser(name, help=text, description=text.capitalize() + ".")
+        parser.add_argument("--coder", required=True)
+        parser.set_defaults(handler=_undo_redo)
+
+    for name, text in (("done", "marquer un document comme entièrement codé (il compte alors dans l’accord)"),
+                       ("reopen", "reprendre le codage d’un document marqué terminé")):
+        parser = commands.add_parser(name, help=text, description=text.capitalize() + ".")
+        parser.add_argument("doc_id", metavar="DOC_ID")
+        parser.add_argument("--coder", required=True)
+        parser.set_defaults(handler=_done_reopen)
+
+    memo = commands.add_parser("memo", help="écrire un mémo",
+                               description="Mémo sur un document, un code ou un codage (texte vide : efface).")
+    memo.add_argument("target", choices=MEMO_TARGETS)
+    memo.add_argument("ref", metavar="REF", help="doc_id, chemin du code ou identifiant du codage")
+    memo.add_argument("text", metavar="TEXTE")
+    memo.add_argument("--coder", required=True)
+    memo.set_defaults(handler=_memo)
+
+    search = commands.add_parser("kwic", help="concordancier (mot-clé en contexte)",
+                                 description="Cherche un mot ou une expression dans tout le corpus.")
+    search.add_argument("pattern", metavar="MOTIF")
+    search.add_argument("--regex", action="store_true", help="MOTIF est une expression régulière")
+    search.add_argument("--width", type=int, default=50, help="caractères de contexte (défaut : 50)")
+    search.set_defaults(handler=_kwic)
+
+    agree = commands.add_parser("agreement", help="accord inter-codeurs",
+                                description="Pourcentage d’accord, kappa de Cohen et alpha de Krippendorff "
+                                "par code et au total, par segment ou par caractère.")
+    agree.add_argument("--coders", nargs="+", help="codeurs comparés (défaut : tous)")
+    agree.add_argument("--unit", choices=AGREEMENT_UNITS, default="segment", help="unité (défaut : segment)")
+    agree.add_argument("--exclude-uncoded", action="store_true", help="exclure le texte que personne n’a codé")
+    agree.add_argument("--disagreements", action="store_true", help="lister les désaccords à discuter")
+    agree.add_argument("--comparison", action="store_true",
+                       help="comparaison de codage par code et par document, en caractères (comme NVivo), pour deux codeurs")
+    agree.set_defaults(handler=_agreement)
+
+    export = commands.add_parser("export", help="exporter au format REFI-QDA (.qdpx, .qdc)",
+                                 description="Exporte le projet (.qdpx : documents, livre de codes, codages, "
+                                 "mémos, attributs) ou le livre de codes (.qdc) pour NVivo, ATLAS.ti, MAXQDA, "
+                                 "QualCoder, Taguette.")
+    export.add_argument("file", type=Path, metavar="FICHIER")
+    export.add_argument("--for", dest="tool", default="qualcoder",
+                        choices=["nvivo", "maxqda", "atlasti", "qualcoder", "taguette"],
+                        help="logiciel destinataire (fixe l’unité des positions ; défaut : qualcoder)")
+    export.add_argument("--positions", choices=["codepoints", "utf16", "bytes"], help="forcer l’unité des positions")
+    export.add_argument("--coders", nargs="+", help="n’exporter que ces codeurs")
+    export.add_argument("--public-only", action="store_true",
+                        help="laisser de côté les documents privés ou non publiables (consentement interne ou retiré)")
+    export.set_defaults(handler=_export)
+
+    importer = commands.add_parser("import", help="importer un projet ou un livre de codes REFI-QDA",
+                                   description="Importe un projet .qdpx (sources, codes, codages, notes, "
+                                   "variables) ou un livre de codes .qdc. Tout est vérifié avant d’écrire.")
+    importer.add_argument("file", type=Path, metavar="FICHIER")
+    importer.add_argument("--positions", default="auto", choices=["auto", "utf16", "codepoints", "bytes"],
+                          help="unité des positions du fichier (défaut : détectée)")
+    importer.set_defaults(handler=_import)

@@ -1,0 +1,93 @@
+"""``atelier themes``: cluster the corpus into themes, write tables and figures."""
+
+from __future__ import annotations
+
+import argparse
+
+from .table import print_table
+from ..corpus.store import Corpus
+from ..fsio import atomic_write_bytes, spreadsheet_safe
+from ..coding.queries import current_codings
+from ..themes.topics import METHODS
+
+
+def write_outputs(corpus: Corpus, themes, out_dir) -> list[str]:
+    """Every table (CSV) and figure (PNG and SVG) of a theme analysis, in ``out_dir``."""
+    from ..themes.figures import FIGURES
+    from ..themes.pipeline import agreement_with_codes, shares_by, theme_code_association
+
+    tables = {
+        "segments": themes.segments,
+        "classes": themes.sizes.assign(termes=themes.sizes["theme"].map(themes.labels_of_themes(8))),
+        "profils": themes.profiles,
+        "segments-caracteristiques": themes.characteristic,
+        "parts-par-annee": shares_by(themes, "year").reset_index(),
+        "parts-par-genre": shares_by(themes, "genre").reset_index(),
+    }
+    if themes.tree() is not None:
+        tables["arbre"] = themes.tree()
+    codings = current_codings(corpus)
+    if not codings.empty:
+        tables["themes-x-codes"] = theme_code_association(themes, codings)
+        tables["accord-avec-les-codes"] = agreement_with_codes(themes, codings)
+    written = []
+    for name, table in tables.items():
+        path = out_dir / f"{name}.csv"
+        atomic_write_bytes(path, spreadsheet_safe(table).to_csv(index=False, lineterminator="\n").encode("utf-8"))
+        written.append(path.name)
+    for name, draw in FIGURES.items():
+        figure = draw(themes)
+        for extension in ("png", "svg"):
+            figure.savefig(out_dir / f"{name}.{extension}", dpi=200)
+            written.append(f"{name}.{extension}")
+    return written
+
+
+def _themes(corpus: Corpus, args: argparse.Namespace) -> int:
+    from ..themes.pipeline import compare_numbers_of_themes, run_themes
+
+    if args.choose_k:
+        themes = run_themes(corpus, args.method, args.k, args.segment_size, args.random_state,
+                            exclude_person_names=not args.keep_names)
+        low, high = args.choose_k
+        table = compare_numbers_of_themes(themes, range(low, high + 1), random_state=args.random_state)
+        print_table(table.rename(columns={"themes_found": "thèmes trouvés", "npmi": "cohérence NPMI",
+                                          "stability_ari": "stabilité (ARI)", "stability_ari_sd": "écart-type"}).round(3))
+        return 0
+    themes = run_themes(corpus, args.method, args.k, args.segment_size, args.random_state,
+                        exclude_person_names=not args.keep_names, keyness=args.keyness)
+    out_dir = corpus.derived_dir / "themes" / f"{args.method}-k{args.k}-s{args.segment_size}"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = write_outputs(corpus, themes, out_dir)
+    classified = (themes.segments["theme"] > 0).mean() * 100
+    print(f"{args.method} : {len(themes.sizes)} thèmes sur {len(themes.segments)} segments "
+          f"({classified:.1f} % classés), {themes.matrix.shape[1]} formes.")
+    if args.keep_names:
+        print("Noms de personnes conservés (--keep-names).")
+    else:
+        print(f"{len(themes.person_names)} mentions de noms de personnes retirées avant la classification "
+              f"({themes.person_names['name'].nunique()} noms différents).")
+    names = themes.labels_of_themes(6)
+    for row in themes.sizes.itertuples():
+        print(f"  thème {row.theme} ({row.segments} segments, {100 * row.share:.1f} %) : {names.get(row.theme, '')}")
+    print(f"{len(written)} fichiers écrits dans {out_dir}")
+    return 0
+
+
+def add_theme_commands(commands) -> None:
+    parser = commands.add_parser(
+        "themes", help="thèmes du corpus (méthode Reinert, NMF, LDA, k-means)",
+        description="Classe les segments du corpus en thèmes et écrit tableaux et figures dans "
+        "corpus/derived/themes/. Résultats identiques pour un même --random-state.")
+    parser.add_argument("--method", choices=METHODS, default="reinert", help="méthode (défaut : reinert)")
+    parser.add_argument("--k", type=int, default=8, help="nombre de thèmes (défaut : 8)")
+    parser.add_argument("--segment-size", type=int, default=40, help="taille des segments en mots (défaut : 40)")
+    parser.add_argument("--random-state", type=int, default=0, help="graine (défaut : 0)")
+    parser.add_argument("--keep-names", action="store_true",
+                        help="garder les noms de personnes (par défaut ils sont retirés des textes avant la classification)")
+    parser.add_argument("--keyness", choices=["segments", "tokens"], default="segments",
+                        help="termes caractéristiques comptés en segments qui les contiennent (IRaMuTeQ, défaut) "
+                        "ou en occurrences (tokens, comme rainette_stats)")
+    parser.add_argument("--choose-k", type=int, nargs=2, metavar=("MIN", "MAX"),
+                        help="comparer la cohérence et la stabilité pour k de MIN à MAX")
+    parser.set_defaults(handler=_themes)

@@ -1,0 +1,166 @@
+"""The codebook: hierarchical codes addressed by path, in ``corpus/codebook.yaml``.
+
+The file is a list of codes, each with its ``path`` (``leviers/commande-publique``), a French
+``label``, its ``definition``, ``include`` and ``exclude`` criteria, an ``example`` and a
+``colour`` (``#RRGGBB``). A child's parent must be in the file too. :func:`check_codebook`
+lists every problem with its line; :func:`load_codebook` refuses a codebook that has any.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from ..errors import AtelierError
+
+FIELDS = ["path", "label", "definition", "include", "exclude", "example", "colour"]
+REQUIRED = ["path", "label", "colour"]
+_PATH = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*(?:/[a-z0-9]+(?:-[a-z0-9]+)*)*")
+_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
+
+
+class CodebookError(AtelierError):
+    def __init__(self, path: Path, problems: list[str]):
+        self.problems = problems
+        listing = "\n".join(f"  - {problem}" for problem in problems)
+        super().__init__(f"{path} : livre de codes invalide ({len(problems)} problème(s)) :\n{listing}")
+
+
+def _scalar(node: yaml.Node) -> str:
+    return "" if node.value is None else str(node.value).strip() if isinstance(node, yaml.ScalarNode) else ""
+
+
+def check_codebook(path: Path) -> list[str]:
+    """Every problem of the codebook file, each naming its line; empty when it is valid."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return [f"fichier introuvable : {path}"]
+    except UnicodeDecodeError as error:
+        return [f"le fichier n’est pas en UTF-8 (octet {error.start})"]
+    try:
+        root = yaml.compose(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"ligne {mark.line + 1}, colonne {mark.column + 1} : " if mark else ""
+        return [f"{where}YAML invalide ({getattr(error, 'problem', error)})"]
+    codes_node = None
+    if isinstance(root, yaml.MappingNode):
+        codes_node = next((value for key, value in root.value if _scalar(key) == "codes"), None)
+    if not isinstance(codes_node, yaml.SequenceNode):
+        return ["le fichier doit contenir une liste « codes: »"]
+    problems: list[str] = []
+    seen: dict[str, int] = {}
+    paths_by_line: list[tuple[str, int]] = []
+    for item in codes_node.value:
+        line = item.start_mark.line + 1
+        if not isinstance(item, yaml.MappingNode):
+            problems.append(f"ligne {line} : chaque code doit être une table (path, label, …)")
+            continue
+        fields = {_scalar(key): (value, value.start_mark.line + 1) for key, value in item.value}
+        for name in fields:
+            if name not in FIELDS:
+                problems.append(f"ligne {fields[name][1]} : champ inconnu « {name} » (champs : {', '.join(FIELDS)})")
+        code_path = _scalar(fields["path"][0]) if "path" in fields else ""
+        if not code_path:
+            problems.append(f"ligne {line} : code sans « path »")
+            continue
+        if not _PATH.fullmatch(code_path):
+            problems.append(f"ligne {line} : chemin invalide « {code_path} » (minuscules, chiffres, tirets, « / » entre niveaux)")
+        if code_path in seen:
+            problems.append(f"ligne {line} : chemin en double « {code_path} » (déjà défini ligne {seen[code_path]})")
+        seen.setdefault(code_path, line)
+        paths_by_line.append((code_path, line))
+        label = _scalar(fields["label"][0]) if "label" in fields else ""
+        if not label:
+            problems.append(f"ligne {line} : le code « {code_path} » a un libellé vide")
+        colour = _scalar(fields["colour"][0]) if "colour" in fields else ""
+        if not _COLOUR.fullmatch(colour):
+            problems.append(f"ligne {line} : couleur invalide « {colour} » pour « {code_path} » (attendu : #RRGGBB)")
+    for code_path, line in paths_by_line:
+        parent = code_path.rpartition("/")[0]
+        if parent and parent not in seen:
+            problems.append(f"ligne {line} : parent inconnu « {parent} » pour « {code_path} »")
+    return problems
+
+
+def load_codebook(path: Path) -> pd.DataFrame:
+    """The codes as a DataFrame (one row per code, with ``parent`` and ``depth``), in file order."""
+    problems = check_codebook(path)
+    if problems:
+        raise CodebookError(path, problems)
+    codes = yaml.safe_load(path.read_text(encoding="utf-8"))["codes"]
+    table = pd.DataFrame([{field: str(code.get(field) or "").strip() for field in FIELDS} for code in codes])
+    return table.assign(
+        parent=table["path"].str.rpartition("/")[0],
+        depth=table["path"].str.count("/"),
+    )
+
+
+def with_descendants(code: str, paths) -> list[str]:
+    """``code`` and every code below it among ``paths``."""
+    return [p for p in paths if p == code or p.startswith(code + "/")]
+
+
+def tree_text(codebook: pd.DataFrame, counts: dict[str, int] | None = None) -> str:
+    """The hierarchy as indented lines, with coding counts when given."""
+    lines = []
+    for row in codebook.itertuples():
+        count = f" ({counts.get(row.path, 0)})" if counts is not None else ""
+        lines.append(f"{'  ' * row.depth}{row.path.rpartition('/')[2]} — {row.label}{count}")
+    return "\n".join(lines)
+
+
+def _entries(codes: pd.DataFrame) -> list[dict]:
+    rows = codes.reindex(columns=FIELDS).fillna("").astype(str).to_dict("records")
+    return [{field: row[field] for field in FIELDS if row[field] or field in REQUIRED} for row in rows]
+
+
+def _write_checked(path: Path, text: str) -> None:
+    """Write ``text`` as the codebook at ``path`` only if it is a valid codebook."""
+    from ..fsio import atomic_write_text
+
+    candidate = path.with_name(path.name + ".candidate")
+    candidate.write_text(text, encoding="utf-8")
+    try:
+        problems = check_codebook(candidate)
+        if problems:
+            raise CodebookError(path, problems)
+        atomic_write_text(path, text)
+    finally:
+        candidate.unlink(missing_ok=True)
+
+
+def save_codebook(path: Path, codes: pd.DataFrame) -> None:
+    """Write the codes back, keeping the file's leading comment block; refuses an invalid result."""
+    header = ""
+    if path.exists():
+        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+        header = "".join(line for line in itertools.takewhile(lambda l: l.startswith("#") or not l.strip(), lines))
+    body = yaml.safe_dump({"version": 1, "codes": _entries(codes)}, allow_unicode=True, sort_keys=False, width=100)
+    _write_checked(path, header + body)
+
+
+def add_codes(path: Path, codes: pd.DataFrame) -> None:
+    """Add ``codes`` after the last code of the file, leaving every other line as it was
+    (comments, order, quoting); a file without codes yet is written by :func:`save_codebook`.
+    Refuses an invalid result."""
+    try:
+        text = path.read_text(encoding="utf-8")
+        sequence = next((value for key, value in yaml.compose(text).value if _scalar(key) == "codes"), None)
+    except (FileNotFoundError, AttributeError, yaml.YAMLError):
+        sequence = None
+    if not isinstance(sequence, yaml.SequenceNode) or not sequence.value:
+        save_codebook(path, codes)
+        return
+    indent = " " * sequence.value[0].start_mark.column
+    added = yaml.safe_dump(_entries(codes), allow_unicode=True, sort_keys=False, width=100)
+    # An item's dash sits two columns left of its keys: indent the dumped list like the file's.
+    block = "".join(f"{indent[:-2]}{line}" if line.strip() else line for line in added.splitlines(keepends=True))
+    end = sequence.end_mark.index
+    before = text[:end] if text[:end].endswith("\n") else text[:end] + "\n"
+    _write_checked(path, before + block + text[end:])

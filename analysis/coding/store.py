@@ -1,0 +1,354 @@
+"""Codings as per-coder, append-only event logs: ``corpus/codings/<coder>.jsonl``.
+
+Each line is one event, ``add``, ``remove``, ``update`` or ``memo``, with its own ``id``, a
+timestamp and the coder. The current state is the replay of the events, so every change is
+auditable; undo and redo append the inverse event (marked ``undoes`` or ``redoes``) rather
+than erasing anything. A coder writes only their own file, so researchers never conflict in git.
+
+Appends hold an exclusive lock, write one whole line, flush and fsync, so two kernels, a CLI
+and a notebook writing the same file lose nothing. A last line torn by a crash is reported
+when reading and, before the next append, moved to ``<coder>.torn.jsonl`` so that no earlier
+event is lost and the log stays one event per line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import json
+import os
+import re
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import AtelierError
+from ..fsio import folder_names
+
+EVENT_KINDS = ("add", "remove", "update", "memo", "done", "reopen")
+MEMO_TARGETS = ("document", "code", "coding")
+CODING_FIELDS = ["doc_id", "text_sha256", "start", "end", "code", "text", "memo"]
+CODING_COLUMNS = ["coding_id", "coder", *CODING_FIELDS, "created", "updated"]
+MEMO_COLUMNS = ["target", "ref", "coder", "memo", "updated"]
+FINISHED_COLUMNS = ["coder", "doc_id", "updated"]
+_CODER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+
+# The one schema of the events: the fields each kind requires, and the type of every field.
+_REQUIRED = {"add": ("coding", "doc_id", "text_sha256", "start", "end", "code", "text"),
+             "remove": ("coding",), "update": ("coding",), "memo": ("target", "ref", "memo"),
+             "done": ("doc_id",), "reopen": ("doc_id",)}
+_TYPES = {"id": str, "ts": str, "coder": str, "coding": str, "doc_id": str, "text_sha256": str, "start": int,
+          "end": int, "code": str, "text": str, "memo": str, "target": str, "ref": str, "undoes": str,
+          "redoes": str}
+
+
+def event_problem(event) -> str | None:
+    """What makes a parsed log line not an event (French), or ``None`` for a valid event."""
+    if not isinstance(event, dict) or event.get("event") not in EVENT_KINDS:
+        return "événement inconnu"
+    missing = [name for name in ("id", "ts", "coder", *_REQUIRED[event["event"]]) if name not in event]
+    if missing:
+        return f"événement « {event['event']} » incomplet (champ « {missing[0]} » manquant)"
+    for name, kind in _TYPES.items():
+        value = event.get(name)
+        if value is not None and (not isinstance(value, kind) or isinstance(value, bool)):
+            expected = "un entier" if kind is int else "un texte"
+            return f"champ « {name} » : {expected} est attendu, pas {json.dumps(value, ensure_ascii=False)}"
+    if "start" in event and "end" in event and not 0 <= event["start"] <= event["end"]:
+        return f"positions {event['start']}–{event['end']} impossibles"
+    if event["event"] == "memo" and event["target"] not in MEMO_TARGETS:
+        return f"cible de mémo inconnue « {event['target']} »"
+    return None
+
+
+def check_coder(coder: str) -> str:
+    if not _CODER.fullmatch(coder or ""):
+        raise AtelierError(
+            f"nom de codeur invalide : « {coder} » (lettres, chiffres, point, tiret ; sans espace ni accent)"
+        )
+    if coder.endswith(".torn"):  # <coder>.torn.jsonl holds the torn lines of <coder>'s log
+        raise AtelierError(f"nom de codeur invalide : « {coder} » (le suffixe « .torn » est réservé)")
+    return coder
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")
+
+
+@dataclass(frozen=True)
+class LogProblem:
+    coder: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"codings/{self.coder}.jsonl, ligne {self.line} : {self.message}"
+
+
+@dataclass
+class Replay:
+    """The state after replaying events: current codings and memos, and what was wrong."""
+
+    codings: pd.DataFrame
+    memos: pd.DataFrame
+    problems: list[LogProblem]
+    #: The documents each coder has marked as finished (``done`` events not reopened since).
+    finished: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=FINISHED_COLUMNS))
+
+
+@dataclass(frozen=True)
+class CodingStore:
+    directory: Path
+
+    def path(self, coder: str) -> Path:
+        return self.directory / f"{check_coder(coder)}.jsonl"
+
+    def coders(self) -> list[str]:
+        return [name.removesuffix(".jsonl") for name in folder_names(self.directory)
+                if name.endswith(".jsonl") and not name.endswith(".torn.jsonl")]
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def append(self, coder: str, event: dict) -> dict:
+        """Append one event (``id``, ``ts`` and ``coder`` are filled in) and return it."""
+        if event.get("event") not in EVENT_KINDS:
+            raise ValueError(f"unknown event kind {event.get('event')!r}")
+        event = {"id": uuid.uuid4().hex, "ts": _now(), "coder": check_coder(coder), **event}
+        line = (json.dumps(event, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
+        self.directory.mkdir(parents=True, exist_ok=True)
+        path = self.path(coder)
+        with open(path, "a+b") as handle:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+            try:
+                self._set_aside_torn_tail(handle, path)
+                os.write(handle.fileno(), line)
+                handle.flush()
+                os.fsync(handle.fileno())
+            finally:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+        return event
+
+    @staticmethod
+    def _set_aside_torn_tail(handle, path: Path) -> None:
+        size = handle.seek(0, os.SEEK_END)
+        if size == 0:
+            return
+        handle.seek(size - 1)
+        if handle.read(1) == b"\n":
+            return
+        handle.seek(0)
+        content = handle.read()
+        keep = content.rfind(b"\n") + 1
+        torn = path.with_name(path.stem + ".torn.jsonl")
+        with open(torn, "ab") as side:
+            side.write(content[keep:] + b"\n")
+            side.flush()
+            os.fsync(side.fileno())
+        handle.truncate(keep)
+        handle.seek(0, os.SEEK_END)
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def events(self, coder: str) -> tuple[list[dict], list[LogProblem]]:
+        """The events of one coder in file order, and the lines that could not be read."""
+        path = self.path(coder)
+        if not path.exists():
+            return [], []
+        data = path.read_bytes()
+        lines = data.split(b"\n")
+        complete = data.endswith(b"\n")
+        events, problems = [], []
+        for number, raw in enumerate(lines, start=1):
+            if not raw.strip():
+                continue
+            last = number == len(lines)
+            try:
+                event = json.loads(raw)
+                problem = event_problem(event)
+                if problem:
+                    raise ValueError(problem)
+            except (ValueError, UnicodeDecodeError) as error:
+                if last and not complete:
+                    problems.append(LogProblem(coder, number, "dernière ligne incomplète (écriture interrompue) : "
+                                               "mise de côté, les événements précédents sont intacts"))
+                else:
+                    problems.append(LogProblem(coder, number, f"ligne illisible, mise de côté ({error})"))
+                continue
+            event["_line"] = number
+            events.append(event)
+        return events, problems
+
+    def replay(self, coders: list[str] | None = None) -> Replay:
+        codings: dict[str, dict] = {}
+        memos: dict[tuple[str, str, str], dict] = {}
+        finished: dict[tuple[str, str], str] = {}
+        problems: list[LogProblem] = []
+        for coder in coders or self.coders():
+            events, read_problems = self.events(coder)
+            problems += read_problems
+            for event in events:
+                problem = apply_event(codings, memos, event, finished)
+                if problem:
+                    problems.append(LogProblem(coder, event["_line"], problem))
+        active = [{k: v for k, v in r.items() if k != "_active"} for r in codings.values() if r["_active"]]
+        coding_table = pd.DataFrame(active, columns=CODING_COLUMNS).astype({"start": "int64", "end": "int64"})
+        memo_table = pd.DataFrame([m for m in memos.values() if m["memo"]], columns=MEMO_COLUMNS)
+        finished_table = pd.DataFrame([(coder, doc_id, ts) for (coder, doc_id), ts in finished.items()],
+                                      columns=FINISHED_COLUMNS)
+        return Replay(coding_table, memo_table, problems, finished_table)
+
+    # -- actions ---------------------------------------------------------------------------
+
+    def add(self, coder: str, doc_id: str, text_sha256: str, start: int, end: int, code: str,
+            text: str, memo: str = "") -> dict:
+        event = {"event": "add", "coding": uuid.uuid4().hex, "doc_id": doc_id, "text_sha256": text_sha256,
+                 "start": int(start), "end": int(end), "code": code, "text": text}
+        if memo:
+            event["memo"] = memo
+        return self.append(coder, event)
+
+    def remove(self, coder: str, coding_id: str) -> dict:
+        self._own_coding(coder, coding_id)
+        return self.append(coder, {"event": "remove", "coding": coding_id})
+
+    def update(self, coder: str, coding_id: str, **changes) -> dict:
+        unknown = set(changes) - set(CODING_FIELDS)
+        if unknown:
+            raise ValueError(f"cannot update {sorted(unknown)}")
+        self._own_coding(coder, coding_id)
+        return self.append(coder, {"event": "update", "coding": coding_id, **changes})
+
+    def memo(self, coder: str, target: str, ref: str, text: str) -> dict:
+        if target not in MEMO_TARGETS:
+            raise AtelierError(f"cible de mémo inconnue : « {target} » ({', '.join(MEMO_TARGETS)})")
+        if target == "coding":
+            self._own_coding(coder, ref)
+        return self.append(coder, {"event": "memo", "target": target, "ref": ref, "memo": text})
+
+    def mark_done(self, coder: str, doc_id: str) -> dict:
+        """The coder has finished coding ``doc_id``: agreement may now count it (see
+        :func:`analysis.coding.agreement.agreement`); what the coder did not code there is a decision."""
+        return self.append(coder, {"event": "done", "doc_id": doc_id})
+
+    def reopen(self, coder: str, doc_id: str) -> dict:
+        """The coder takes ``doc_id`` up again: it is no longer finished."""
+        return self.append(coder, {"event": "reopen", "doc_id": doc_id})
+
+    def _own_coding(self, coder: str, coding_id: str) -> None:
+        codings = self.replay([coder]).codings
+        if coding_id not in set(codings["coding_id"]):
+            raise AtelierError(f"codage inconnu pour {coder} : « {coding_id} » (chacun ne modifie que ses propres codages)")
+
+    def undo(self, coder: str) -> dict | None:
+        """Append the inverse of the coder's last action not yet undone; ``None`` if none."""
+        events, _ = self.events(coder)
+        undone = {e["undoes"] for e in events if "undoes" in e}
+        for index in range(len(events) - 1, -1, -1):
+            event = events[index]
+            if "undoes" not in event and event["id"] not in undone:
+                inverse = inverse_event(events[:index], event)
+                if inverse is not None:  # an event that changed nothing has nothing to undo
+                    return self.append(coder, {**inverse, "undoes": event["id"]})
+        return None
+
+    def redo(self, coder: str) -> dict | None:
+        """Re-apply the last undone action, unless a new action came after the undo."""
+        events, _ = self.events(coder)
+        redone = {e["redoes"] for e in events if "redoes" in e}
+        for index in range(len(events) - 1, -1, -1):
+            event = events[index]
+            if "undoes" in event:
+                if event["id"] in redone:
+                    continue
+                inverse = inverse_event(events[:index], event)
+                if inverse is None:
+                    continue
+                inverse.pop("undoes", None)
+                return self.append(coder, {**inverse, "redoes": event["id"]})
+            if "redoes" not in event:
+                return None
+        return None
+
+
+def apply_event(codings: dict[str, dict], memos: dict, event: dict,
+                finished: dict[tuple[str, str], str] | None = None) -> str | None:
+    """Apply one event to the state; return a problem (French) if it cannot apply."""
+    kind = event["event"]
+    if kind in ("done", "reopen"):
+        if finished is not None:
+            key = (event.get("coder"), event.get("doc_id"))
+            if kind == "done":
+                finished[key] = event["ts"]
+            else:
+                finished.pop(key, None)
+        return None
+    if kind == "memo":
+        key = (event.get("target"), event.get("ref"), event.get("coder"))
+        if event.get("target") == "coding":
+            record = codings.get(event.get("ref"))
+            if record is None:
+                return f"mémo sur un codage inconnu « {event.get('ref')} »"
+            record["memo"] = event.get("memo", "")
+            record["updated"] = event["ts"]
+        else:
+            memos[key] = {"target": key[0], "ref": key[1], "coder": key[2], "memo": event.get("memo", ""),
+                          "updated": event["ts"]}
+        return None
+    coding_id = event.get("coding")
+    record = codings.get(coding_id)
+    if kind == "add":
+        if record is not None and record["_active"]:
+            return f"codage « {coding_id} » ajouté deux fois"
+        codings[coding_id] = {
+            "coding_id": coding_id, "coder": event["coder"], "memo": "",
+            **{field: event[field] for field in CODING_FIELDS if field in event},
+            "created": record["created"] if record else event["ts"], "updated": event["ts"], "_active": True,
+        }
+        return None
+    if record is None or not record["_active"]:
+        return f"{kind} d’un codage absent « {coding_id} »"
+    if kind == "remove":
+        record["_active"] = False
+    else:
+        record.update({field: event[field] for field in CODING_FIELDS if field in event})
+    record["updated"] = event["ts"]
+    return None
+
+
+def _state_before(events: list[dict]) -> tuple[dict, dict, dict]:
+    codings: dict[str, dict] = {}
+    memos: dict = {}
+    finished: dict = {}
+    for event in events:
+        apply_event(codings, memos, event, finished)
+    return codings, memos, finished
+
+
+def inverse_event(history: list[dict], event: dict) -> dict | None:
+    """The event that cancels ``event``, given the events before it; ``None`` when ``event``
+    changed nothing (it concerned a coding absent at that point)."""
+    codings, memos, finished = _state_before(history)
+    if event["event"] in ("remove", "update") and not codings.get(event["coding"], {}).get("_active"):
+        return None
+    if event["event"] == "memo" and event["target"] == "coding" and event["ref"] not in codings:
+        return None
+    kind = event["event"]
+    if kind in ("done", "reopen"):  # back to what the document was before
+        was_finished = (event["coder"], event["doc_id"]) in finished
+        return {"event": "done" if was_finished else "reopen", "doc_id": event["doc_id"]}
+    if kind == "add":
+        return {"event": "remove", "coding": event["coding"]}
+    if kind == "remove":
+        record = codings[event["coding"]]
+        return {"event": "add", "coding": event["coding"], **{f: record[f] for f in CODING_FIELDS if f in record}}
+    if kind == "update":
+        record = codings[event["coding"]]
+        return {"event": "update", "coding": event["coding"],
+                **{f: record.get(f, "") for f in CODING_FIELDS if f in event}}
+    previous = (
+        codings[event["ref"]].get("memo", "") if event["target"] == "coding"
+        else memos.get((event["target"], event["ref"], event["coder"]), {}).get("memo", "")
+    )
+    return {"event": "memo", "target": event["target"], "ref": event["ref"], "memo": previous}

@@ -1,0 +1,1 @@
+"""The corpus: documents read from their sources, cleaned, ingested and segmented; their metadata and the literature review."""

@@ -1,0 +1,42 @@
+"""PDF files with a text layer (pypdf). Pages are separated by form feeds for the cleaner."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from pypdf import PdfReader
+from pypdf.errors import FileNotDecryptedError, PdfReadError
+
+from ...errors import InputError
+from .base import ReadDocument, first_line_title
+
+
+def read_pdf(path: Path, data: bytes) -> list[ReadDocument]:
+    if not data.startswith(b"%PDF"):
+        raise InputError(path, "fichier PDF corrompu (en-tête %PDF absent)")
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise InputError(path, "PDF chiffré par un mot de passe : déchiffrez-le avant de l’ingérer")
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except FileNotDecryptedError:
+        raise InputError(path, "PDF chiffré par un mot de passe : déchiffrez-le avant de l’ingérer") from None
+    except (PdfReadError, ValueError, KeyError) as error:
+        raise InputError(path, f"fichier PDF corrompu ou illisible ({error})") from None
+    if not any(page.strip() for page in pages):
+        raise InputError(
+            path,
+            f"PDF sans couche texte ({len(pages)} page(s), sans doute numérisé) : "
+            "faites-le d’abord passer par un logiciel d’OCR",
+        )
+    text = "\f".join(pages)
+    info = reader.metadata or {}
+    metadata = {}
+    if info.get("/Author"):
+        metadata["author"] = str(info["/Author"]).strip()
+    created = getattr(reader.metadata, "creation_date", None) if reader.metadata else None
+    if created:
+        metadata["file_date"] = created.date().isoformat()
+    title = str(info.get("/Title") or "").strip() or first_line_title(text, path.stem)
+    return [ReadDocument(text=text, title=title, metadata=metadata)]

@@ -1,0 +1,1 @@
+"""Prospective methods on exercise tables (no corpus, no coding): MICMAC, MACTOR, CIB, participation."""

@@ -1,0 +1,293 @@
+"""A prospective exercise as files: ``scenarios/<exercise>/``, read and checked.
+
+Facilitators edit the tables in a spreadsheet; each table is ``<name>.csv`` or ``<name>.xlsx``
+(first sheet). ``exercise.yaml`` gives the title and the status of the values
+(``illustratif`` until a workshop fills them: every view then says so). Reading never writes;
+a table that cannot be used gives a French error naming the file, the row and the column.
+
+| table | content |
+|---|---|
+| ``variables`` | ``code``, ``name``, ``definition``, ``family``, ``evidence`` (codes or documents of the corpus) |
+| ``influence`` | direct influence matrix, variables × variables, 0–3 or P |
+| ``descriptors`` | ``descriptor``, ``variant``, ``label``: the morphological field |
+| ``crossimpact`` | cross-impact grid −3…+3 (two header rows, two index columns) |
+| ``actors``, ``objectives`` | ``code``, ``name``, ``description`` |
+| ``actor_influence`` | MACTOR direct influences between actors, 0–4 |
+| ``positions`` | MACTOR actor × objective positions, −4…+4 |
+| ``levers`` | per scenario: stake, coalition, instruments, scale, whether local actors can act |
+| ``ratings/<participant>`` | individual ratings of the influence matrix (same shape) |
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from ..errors import AtelierError, InputError
+from ..corpus.readers.base import decode_text
+
+ILLUSTRATIVE = "illustratif"
+ILLUSTRATIVE_NOTICE = ("Valeurs illustratives, tirées du corpus par l’équipe : elles seront remplacées "
+                       "par celles de l’atelier.")
+SCALES = ["commune", "intercommunalité", "département", "région", "national", "européen"]
+LEVER_COLUMNS = ["scenario", "stake", "coalition", "instruments", "scale", "local_capacity"]
+CAPACITIES = {"peut agir", "nouvelle stratégie"}
+
+
+def table_path(folder: Path, name: str) -> Path | None:
+    for extension in (".csv", ".xlsx"):
+        path = folder / f"{name}{extension}"
+        if path.exists():
+            return path
+    return None
+
+
+def csv_text(path: Path, data: bytes) -> tuple[str, str]:
+    """The text and the separator of a CSV as spreadsheets save it: UTF-8 with or without BOM or
+    Windows-1252 (the corpus's decoding policy), separated by ``;`` (French Excel), ``,`` or tabs."""
+    text = decode_text(path, data)[0].lstrip("\ufeff")
+    sample = "\n".join(text.splitlines()[:20])
+    try:
+        delimiter = csv.Sniffer().sniff(sample, delimiters=";,\t").delimiter
+    except csv.Error:  # one column, or nothing to tell the separators apart
+        first = next((line for line in text.splitlines() if line.strip()), "")
+        delimiter = max(";,\t", key=first.count)
+    return text, delimiter
+
+
+def check_workbook(path: Path) -> None:
+    """An XLSX that is a workbook, whose formulas all have the value the spreadsheet computed."""
+    import openpyxl
+
+    if not zipfile.is_zipfile(path):
+        raise InputError(path, "ce n’est pas un classeur XLSX (une archive ZIP est attendue) : "
+                         "enregistrez-le au format Excel (.xlsx) ou CSV")
+    try:
+        formulas = openpyxl.load_workbook(path, read_only=True, data_only=False)
+        values = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as error:  # openpyxl and zipfile raise many types for damaged files
+        raise InputError(path, f"classeur XLSX illisible ({error.__class__.__name__} : {error})") from None
+    for sheet in formulas.worksheets:
+        for row, computed in zip(sheet.iter_rows(), values[sheet.title].iter_rows()):
+            for cell, value in zip(row, computed):
+                if isinstance(cell.value, str) and cell.value.startswith("=") and value.value is None:
+                    raise InputError(path, f"la case {cell.coordinate} de la feuille « {sheet.title} » contient une "
+                                     "formule sans valeur calculée : ouvrez le classeur dans le tableur et "
+                                     "enregistrez-le (la valeur est alors écrite avec la formule)")
+
+
+def read_sheet(path: Path, **options) -> pd.DataFrame:
+    """A CSV or XLSX table, every cell as text, with a French error when unreadable."""
+    if not path.exists():
+        raise InputError(path, "fichier introuvable")
+    if path.suffix.lower() == ".xlsx":
+        check_workbook(path)
+        try:
+            return pd.read_excel(path, dtype=str, keep_default_na=False, **options)
+        except Exception as error:  # pandas and openpyxl raise many types for damaged files
+            raise InputError(path, f"tableau illisible ({error.__class__.__name__} : {error})") from None
+    text, delimiter = csv_text(path, path.read_bytes())
+    try:
+        return pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False, **options)
+    except pd.errors.EmptyDataError:
+        raise InputError(path, "tableau vide") from None
+    except pd.errors.ParserError as error:
+        shape = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(error))
+        if shape:
+            expected, line, seen = shape.groups()
+            raise InputError(path, f"{seen} cellules au lieu de {expected} (séparateur « {delimiter} »)",
+                             f"ligne {line}") from None
+        raise InputError(path, f"tableau illisible ({error})") from None
+
+
+def _require_columns(path: Path, table: pd.DataFrame, columns: list[str]) -> None:
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        raise InputError(path, f"colonnes manquantes : {', '.join(missing)} (présentes : {', '.join(table.columns)})",
+                         "ligne 1")
+
+
+def read_listing(path: Path, columns: list[str], key: str = "code") -> pd.DataFrame:
+    """A list table (variables, actors, objectives): required columns, unique non-empty keys."""
+    table = read_sheet(path)
+    _require_columns(path, table, columns)
+    for number, value in enumerate(table[key], start=2):
+        if not value.strip():
+            raise InputError(path, f"« {key} » vide", f"ligne {number}")
+    duplicated = table[key][table[key].duplicated()]
+    if not duplicated.empty:
+        number = int(duplicated.index[0]) + 2
+        raise InputError(path, f"« {key} » en double : {duplicated.iloc[0]}", f"ligne {number}")
+    return table
+
+
+def read_square(path: Path, labels: list[str] | None, low: int, high: int, allow_potential: bool = False) -> pd.DataFrame:
+    """A square matrix whose first column holds the row labels; values checked against the scale."""
+    table = read_sheet(path)
+    if table.shape[1] < 2:
+        raise InputError(path, "la matrice doit avoir une colonne d’étiquettes puis une colonne par ligne")
+    table = table.set_index(table.columns[0])
+    table.index = table.index.str.strip()
+    table.columns = table.columns.str.strip()
+    if list(table.index) != list(table.columns):
+        extra_rows = [r for r in table.index if r not in set(table.columns)]
+        extra_columns = [c for c in table.columns if c not in set(table.index)]
+        detail = "; ".join(filter(None, [
+            f"lignes sans colonne : {', '.join(extra_rows)}" if extra_rows else "",
+            f"colonnes sans ligne : {', '.join(extra_columns)}" if extra_columns else "",
+            "mêmes étiquettes mais dans un autre ordre" if not extra_rows and not extra_columns else ""]))
+        raise InputError(path, f"matrice non carrée ou étiquettes différentes ({table.shape[0]} lignes, "
+                               f"{table.shape[1]} colonnes) : {detail}")
+    if labels is not None and set(table.index) != set(labels):
+        unknown = sorted(set(table.index) - set(labels))
+        missing = sorted(set(labels) - set(table.index))
+        raise InputError(path, "les étiquettes ne correspondent pas aux variables"
+                         + (f" ; inconnues : {', '.join(unknown)}" if unknown else "")
+                         + (f" ; absentes : {', '.join(missing)}" if missing else ""))
+    values = pd.DataFrame(0, index=table.index, columns=table.columns, dtype=object)
+    for i, row in enumerate(table.index):
+        for j, column in enumerate(table.columns):
+            cell = table.iat[i, j].strip()
+            where = f"ligne {i + 2} ({row}), colonne {column}"
+            if not cell:
+                if i == j:
+                    continue
+                raise InputError(path, "case vide", where)
+            if allow_potential and cell.upper() == "P":
+                values.iat[i, j] = "P"
+                continue
+            try:
+                number = int(cell.replace("+", ""))
+            except ValueError:
+                raise InputError(path, f"valeur « {cell} » invalide (attendu un entier de {low} à {high}"
+                                 + (" ou P" if allow_potential else "") + ")", where) from None
+            if not low <= number <= high:
+                raise InputError(path, f"valeur {number} hors de l’échelle {low} à {high}", where)
+            values.iat[i, j] = number
+    return values
+
+
+@dataclass
+class Exercise:
+    """An exercise folder; each table is read when asked for."""
+
+    folder: Path
+
+    @classmethod
+    def open(cls, folder: Path | str) -> "Exercise":
+        folder = Path(folder)
+        if not folder.is_dir():
+            raise AtelierError(f"{folder} : dossier d’exercice introuvable")
+        return cls(folder)
+
+    @property
+    def meta(self) -> dict:
+        path = self.folder / "exercise.yaml"
+        if not path.exists():
+            return {"title": self.folder.name, "status": ""}
+        try:
+            return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as error:
+            raise InputError(path, f"YAML invalide ({error})") from None
+
+    @property
+    def illustrative(self) -> bool:
+        return str(self.meta.get("status", "")).strip().lower() == ILLUSTRATIVE
+
+    def _path(self, name: str) -> Path:
+        path = table_path(self.folder, name)
+        if path is None:
+            raise AtelierError(f"{self.folder} : tableau « {name} » absent ({name}.csv ou {name}.xlsx)")
+        return path
+
+    def variables(self) -> pd.DataFrame:
+        return read_listing(self._path("variables"), ["code", "name", "definition", "family"])
+
+    def influence(self) -> pd.DataFrame:
+        return read_square(self._path("influence"), list(self.variables()["code"]), 0, 3, allow_potential=True)
+
+    def actors(self) -> pd.DataFrame:
+        return read_listing(self._path("actors"), ["code", "name"])
+
+    def objectives(self) -> pd.DataFrame:
+        return read_listing(self._path("objectives"), ["code", "name"])
+
+    def actor_influence(self) -> pd.DataFrame:
+        return read_square(self._path("actor_influence"), list(self.actors()["code"]), 0, 4)
+
+    def positions(self) -> pd.DataFrame:
+        path = self._path("positions")
+        table = read_sheet(path)
+        table = table.set_index(table.columns[0])
+        actors, objectives = list(self.actors()["code"]), list(self.objectives()["code"])
+        if set(table.index) != set(actors) or set(table.columns) != set(objectives):
+            raise InputError(path, "les lignes doivent être les acteurs et les colonnes les objectifs "
+                                   f"(acteurs : {', '.join(actors)} ; objectifs : {', '.join(objectives)})")
+        values = pd.DataFrame(0, index=table.index, columns=table.columns, dtype="int64")
+        for i, row in enumerate(table.index):
+            for j, column in enumerate(table.columns):
+                cell = table.iat[i, j].strip()
+                where = f"ligne {i + 2} ({row}), colonne {column}"
+                try:
+                    number = int(cell.replace("+", ""))
+                except ValueError:
+                    raise InputError(path, f"valeur « {cell} » invalide (entier de −4 à +4 attendu)", where) from None
+                if not -4 <= number <= 4:
+                    raise InputError(path, f"valeur {number} hors de l’échelle −4 à +4", where)
+                values.iat[i, j] = number
+        return values
+
+    def descriptors(self) -> pd.DataFrame:
+        path = self._path("descriptors")
+        table = read_sheet(path)
+        _require_columns(path, table, ["descriptor", "variant", "label"])
+        table["descriptor"] = table["descriptor"].replace("", pd.NA).ffill().fillna("")
+        for number, row in enumerate(table.to_dict("records"), start=2):
+            if not row["descriptor"].strip() or not row["variant"].strip():
+                raise InputError(path, "descripteur ou variante vide", f"ligne {number}")
+        duplicated = table[table.duplicated(["descriptor", "variant"])]
+        if not duplicated.empty:
+            raise InputError(path, f"variante en double : {duplicated.iloc[0]['descriptor']} / "
+                             f"{duplicated.iloc[0]['variant']}", f"ligne {int(duplicated.index[0]) + 2}")
+        counts = table.groupby("descriptor", sort=False).size()
+        single = counts[counts < 2]
+        if not single.empty:
+            raise InputError(path, f"le descripteur « {single.index[0]} » n’a qu’une variante (au moins deux)")
+        return table
+
+    def crossimpact_path(self) -> Path:
+        return self._path("crossimpact")
+
+    def levers(self) -> pd.DataFrame:
+        path = self._path("levers")
+        table = read_sheet(path)
+        _require_columns(path, table, LEVER_COLUMNS)
+        for number, row in enumerate(table.to_dict("records"), start=2):
+            scales = [s.strip() for s in row["scale"].split(";") if s.strip()]
+            unknown = [s for s in scales if s not in SCALES]
+            if unknown or not scales:
+                raise InputError(path, f"échelle inconnue « {', '.join(unknown) or '(vide)'} » "
+                                 f"(échelles : {', '.join(SCALES)})", f"ligne {number}, colonne scale")
+            if row["local_capacity"] not in CAPACITIES:
+                raise InputError(path, f"« {row['local_capacity']} » : attendu « peut agir » ou « nouvelle stratégie »",
+                                 f"ligne {number}, colonne local_capacity")
+        return table
+
+    def ratings(self, round_folder: str = "ratings") -> dict[str, pd.DataFrame]:
+        folder = self.folder / round_folder
+        if not folder.is_dir():
+            raise AtelierError(f"{folder} : aucun dossier de notes individuelles")
+        labels = list(self.variables()["code"])
+        ratings = {}
+        for path in sorted(folder.glob("*.csv")) + sorted(folder.glob("*.xlsx")):
+            ratings[path.stem] = read_square(path, labels, 0, 3, allow_potential=True)
+        if not ratings:
+            raise AtelierError(f"{folder} : aucune note individuelle (un fichier par participant)")
+        return ratings

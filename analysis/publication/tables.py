@@ -1,0 +1,101 @@
+"""Tables and figures for the book; documents that may not be published are left out by default."""
+
+from __future__ import annotations
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from .render import Html, figure_label, html, join, paragraph
+from ..prospective.exercise import SCALES
+
+INVENTORY_LABELS = {
+    "title": "Titre", "genre": "Genre", "year": "Année", "organisation": "Organisation",
+    "words": "Mots", "doc_id": "Identifiant",
+}
+
+
+def public_inventory(inventory: pd.DataFrame, names: dict[str, str] | None = None) -> pd.DataFrame:
+    """The inventory of the documents that may be published (its ``publishable`` column, from
+    :meth:`~analysis.corpus.store.Corpus.inventory`), with French column names; titles and
+    organisations masked and pseudonymised with ``names`` (:func:`~analysis.publication.privacy.protected_names`)."""
+    from .privacy import published_text
+
+    public = inventory[inventory["publishable"]]
+    table = public[list(INVENTORY_LABELS)].sort_values(["year", "title"])
+    for column in ("title", "organisation"):
+        table[column] = [published_text(str(value), names or {}) for value in table[column]]
+    return table.rename(columns=INVENTORY_LABELS).reset_index(drop=True)
+
+
+def corpus_summary(inventory: pd.DataFrame) -> Html:
+    """One French paragraph: how many documents, words, genres and years; the documents that may
+    not be published (private, or consent internal or withdrawn) only counted."""
+    private = int((~inventory["publishable"]).sum())
+    years = sorted(y for y in inventory["year"] if y)
+    span = f"de {years[0]} à {years[-1]}" if years else "sans date"
+    words = f"{inventory['words'].sum():,}".replace(",", "\u202f")
+    return paragraph(
+        "Le corpus compte <strong>{documents} documents</strong> ({words} mots, {genres} genres), datés {span}. "
+        "{private} document(s) privé(s) ou non publiable(s) sont comptés ici mais ne sont pas décrits dans ce livre.",
+        documents=len(inventory), words=words, genres=inventory["genre"].nunique(), span=span, private=private)
+
+
+def levers_html(levers: pd.DataFrame) -> Html:
+    """The levers of each scenario: stake, coalition, instruments, scales and local capacity."""
+    sections = []
+    for scenario, rows in levers.groupby("scenario", sort=False):
+        items = [html("<li><b>{}</b> — coalition : {} ; instruments : {} ; échelles : {} ; <i>{}</i></li>",
+                      row.stake, row.coalition, row.instruments, row.scale.replace(";", ", "), row.local_capacity)
+                 for row in rows.itertuples()]
+        sections.append(html("<h3>{}</h3><ul>{}</ul>", scenario, join(items)))
+    return join(sections)
+
+
+def levers_by_scale(levers: pd.DataFrame) -> pd.DataFrame:
+    """How many levers act at each scale (a lever may name several), by local capacity."""
+    scales = levers.assign(scale=levers["scale"].str.split(";")).explode("scale")
+    return pd.crosstab(pd.Categorical(scales["scale"], categories=SCALES, ordered=True), scales["local_capacity"]
+                       ).rename_axis(index="Échelle", columns="Capacité locale")
+
+
+def genre_year_figure(inventory: pd.DataFrame) -> Figure:
+    """Documents per year, stacked by genre (French labels)."""
+    counts = pd.crosstab(inventory["year"].replace("", "sans date"), inventory["genre"])
+    figure = Figure(figsize=(8, 4), layout="constrained")
+    axes = figure.subplots()
+    counts.plot.bar(stacked=True, ax=axes, colormap="tab20", width=0.7)
+    axes.set_xlabel("Année")
+    axes.set_ylabel("Nombre de documents")
+    axes.set_title("Documents du corpus par année et par genre")
+    axes.legend(title="Genre", frameon=False, bbox_to_anchor=(1.01, 1), loc="upper left")
+    axes.tick_params(axis="x", rotation=0)
+    return figure
+
+
+QUADRANT_COLOURS = {"déterminante": "#0072B2", "relais": "#D55E00", "résultat": "#009E73", "autonome": "#CC79A7",
+                    "régulatrice": "#666666"}
+
+
+def influence_plane_figure(table: pd.DataFrame, power: int) -> Figure:
+    """The influence/dependence plane of a structural analysis, quadrants coloured (French labels).
+
+    ``table`` is :func:`analysis.prospective.micmac.quadrants` of the indirect table.
+    """
+    figure = Figure(figsize=(8, 6), layout="constrained")
+    axes = figure.subplots()
+    x, y = table["dependence_norm"] * 100, table["influence_norm"] * 100
+    axes.axvline(x.mean(), color="#9aa5b1", linestyle="--", linewidth=1)
+    axes.axhline(y.mean(), color="#9aa5b1", linestyle="--", linewidth=1)
+    for code, row in table.iterrows():
+        colour = QUADRANT_COLOURS.get(row["quadrant"], "#333333")
+        axes.scatter(row["dependence_norm"] * 100, row["influence_norm"] * 100, color=colour, s=40, zorder=3)
+        axes.annotate(figure_label(code), (row["dependence_norm"] * 100, row["influence_norm"] * 100), xytext=(4, 3),
+                      textcoords="offset points", fontsize=9, color=colour, fontweight="bold")
+    for quadrant, colour in QUADRANT_COLOURS.items():
+        if quadrant in set(table["quadrant"]):
+            axes.scatter([], [], color=colour, label=quadrant.capitalize())
+    axes.legend(title="Quadrant", frameon=False, loc="lower left")
+    axes.set_xlabel("Dépendance indirecte (% du total)")
+    axes.set_ylabel("Influence indirecte (% du total)")
+    axes.set_title(f"Plan influence / dépendance indirectes (matrice à la puissance {power})")
+    return figure

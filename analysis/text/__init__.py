@@ -1,0 +1,1 @@
+"""French text processing with no corpus knowledge: tokenisation and vectorizer, names of persons."""

@@ -1,0 +1,1 @@
+"""Themes found in the corpus: Reinert classification, topic models, the corpus pipeline and its figures."""

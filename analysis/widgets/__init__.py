@@ -1,0 +1,1 @@
+"""What a person works with in JupyterLab or in a room: annotator, matrix editor, presentation."""

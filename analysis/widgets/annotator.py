@@ -1,0 +1,318 @@
+"""Coding in JupyterLab: the ``Annotator`` and ``Extracts`` widgets (anywidget).
+
+The widget shows a document with its codings as coloured highlights and a codebook panel;
+every action a researcher takes in the browser is a message to the kernel, which validates
+it and writes it at once to the coder's log through :class:`~analysis.coding.store.CodingStore`.
+No state lives only in the notebook: the highlights are always the replay of the logs, so a
+reopened notebook, a restarted kernel or a second annotator on the same document shows the
+same thing (the browser asks every two seconds whether a log changed).
+
+Offsets are code points in the kernel and UTF-16 code units in the browser; every conversion
+happens here, in :class:`OffsetMap`, so that ``text[start:end]`` is exactly what was selected.
+"""
+
+from __future__ import annotations
+
+import re
+
+import anywidget
+import numpy as np
+import pandas as pd
+import traitlets
+
+from ..coding.anchoring import STATUS_OK, STATUS_REANCHORED, anchored_codings, latest_versions
+from ..coding.codebook import check_codebook, load_codebook, with_descendants
+from ..coding.store import check_coder
+from ..corpus.store import Corpus
+from ..errors import AtelierError
+from .assets import STATIC, widget_module
+from ..coding.queries import current_codings, extracts
+
+NEUTRAL_COLOUR = "#999999"
+
+
+class OffsetMap:
+    """Code points ↔ UTF-16 code units for one text."""
+
+    def __init__(self, text: str):
+        widths = np.fromiter((2 if ord(c) > 0xFFFF else 1 for c in text), dtype=np.int64, count=len(text))
+        self._utf16 = np.concatenate([[0], np.cumsum(widths)])
+
+    def to_utf16(self, codepoint: int) -> int:
+        return int(self._utf16[codepoint])
+
+    def to_codepoint(self, utf16: int) -> int:
+        index = int(np.searchsorted(self._utf16, utf16))
+        if index >= len(self._utf16) or self._utf16[index] != utf16:
+            raise AtelierError(f"position {utf16} au milieu d’un caractère (paire de substitution UTF-16)")
+        return index
+
+
+_HEADING = re.compile(r"^#{1,6} .*$", re.MULTILINE)
+_TURN = re.compile(r"^(\[\d{2}:\d{2}:\d{2}\] )?([^\n:]{1,42}? : )", re.MULTILINE)
+_LIST_ITEM = re.compile(r"^- ", re.MULTILINE)
+
+
+def decorations(text: str, is_transcript: bool) -> list[dict]:
+    """Typographic spans (code points): headings, list bullets, timestamps and speakers."""
+    spans = [{"start": m.start(), "end": m.end(), "kind": "heading"} for m in _HEADING.finditer(text)]
+    spans += [{"start": m.start(), "end": m.end(), "kind": "bullet"} for m in _LIST_ITEM.finditer(text)]
+    if is_transcript:
+        for match in _TURN.finditer(text):
+            if match.group(1):
+                spans.append({"start": match.start(1), "end": match.end(1), "kind": "timestamp"})
+            spans.append({"start": match.start(2), "end": match.end(2), "kind": "speaker"})
+    return spans
+
+
+class Annotator(anywidget.AnyWidget):
+    """Code a document of the corpus in the notebook.
+
+    ``Annotator("rtes-plan-actions-2022", coder="marie")``: select text with the mouse, then
+    click a code (or type in the filter and press Entrée, or press 1–9); click a highlight to
+    see, change or remove its codes and write a memo; Ctrl+Z and Ctrl+Maj+Z undo and redo.
+    """
+
+    _esm = widget_module("annotator.js")
+    _css = STATIC / "annotator.css"
+
+    doc_id = traitlets.Unicode("").tag(sync=True)
+    coder = traitlets.Unicode("").tag(sync=True)
+    title = traitlets.Unicode("").tag(sync=True)
+    text = traitlets.Unicode("").tag(sync=True)
+    decorations = traitlets.List([]).tag(sync=True)
+    codebook = traitlets.List([]).tag(sync=True)
+    codings = traitlets.List([]).tag(sync=True)
+    coders = traitlets.List([]).tag(sync=True)
+    shown_coders = traitlets.List([]).tag(sync=True)
+    code_filter = traitlets.Unicode("").tag(sync=True)
+    documents = traitlets.List([]).tag(sync=True)
+    focus = traitlets.Dict({}).tag(sync=True)
+    error = traitlets.Unicode("").tag(sync=True)
+    message = traitlets.Unicode("").tag(sync=True)
+    revision = traitlets.Int(0).tag(sync=True)
+    #: Whether this coder has marked the document as finished (it then counts in the agreement).
+    finished = traitlets.Bool(False).tag(sync=True)
+
+    def __init__(self, doc_id: str | None = None, coder: str = "", corpus: Corpus | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self._corpus = corpus or Corpus.open()
+        self._offsets = OffsetMap("")
+        self._log_state: tuple = ()
+        self._codebook_paths: set[str] = set()
+        self._colours: dict[str, str] = {}
+        self._placed: dict[str, dict] = {}
+        self.on_msg(self._on_message)
+        self.coder = coder
+        self.shown_coders = [coder] if coder else []
+        documents = self._corpus.documents()
+        self.documents = [{"doc_id": d, "title": t} for d, t in zip(documents["doc_id"], documents["title"])]
+        self.show_document(doc_id or (self.documents[0]["doc_id"] if self.documents else ""))
+
+    # -- loading ---------------------------------------------------------------------------
+
+    def show_document(self, doc_id: str, start: int | None = None, end: int | None = None) -> None:
+        """Show ``doc_id``; with ``start`` and ``end`` (code points), scroll to that passage."""
+        self.error = ""
+        try:
+            row = self._corpus.document(doc_id)
+            text = self._corpus.text(doc_id)
+        except AtelierError as error:
+            self.doc_id, self.title, self.text, self.codings, self._placed = doc_id, "", "", [], {}
+            self.error = str(error)
+            return
+        self._offsets = OffsetMap(text)
+        self._text_sha256 = row["text_sha256"]
+        with self.hold_sync():
+            self.doc_id, self.title, self.text = doc_id, row["title"], text
+            self.decorations = [self._to_utf16(span) for span in decorations(text, row["genre"] == "entretien")]
+            self._load_codebook()
+            self._refresh(force=True)
+            self.focus = self._to_utf16({"start": start, "end": end}) if start is not None else {}
+        self._check_coder()
+
+    def _check_coder(self) -> None:
+        try:
+            check_coder(self.coder)
+        except AtelierError as error:
+            self.error = str(error)
+
+    def _load_codebook(self) -> None:
+        path = self._corpus.codebook_path
+        problems = check_codebook(path) if path.exists() else []
+        if problems:
+            self.codebook = []
+            self._codebook_paths = set()
+            self._colours = {}
+            self.error = "Livre de codes invalide : " + " ; ".join(problems[:5])
+            return
+        table = load_codebook(path) if path.exists() else pd.DataFrame(columns=["path", "label", "colour", "depth", "definition"])
+        self._codebook_paths = set(table["path"])
+        self._colours = dict(zip(table["path"], table["colour"]))
+        self.codebook = [
+            {"path": r.path, "label": r.label, "colour": r.colour, "depth": int(r.depth), "definition": r.definition}
+            for r in table.itertuples()
+        ]
+
+    def _log_signature(self) -> tuple:
+        store = self._corpus.codings
+        files = sorted(store.directory.glob("*.jsonl")) if store.directory.exists() else []
+        return tuple((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in files)
+
+    def _refresh(self, force: bool = False) -> None:
+        """Replay the logs if any changed (another notebook, the CLI) or when ``force``d."""
+        signature = self._log_signature()
+        if not force and signature == self._log_state:
+            return
+        self._log_state = signature
+        replay = self._corpus.codings.replay()
+        self.finished = bool(((replay.finished["coder"] == self.coder) & (replay.finished["doc_id"] == self.doc_id)).any())
+        latest = latest_versions(self._corpus.documents(include_replaced=True))
+        family = {doc_id for doc_id, newest in latest.items() if newest == self.doc_id}
+        placed = anchored_codings(self._corpus, replay.codings[replay.codings["doc_id"].isin(family)])
+        placed = placed[placed["status"].isin((STATUS_OK, STATUS_REANCHORED))]
+        self._placed = {
+            r["coding_id"]: self._entry(r["coding_id"], r["coder"], r["code"], r["start"], r["end"], r["memo"])
+            for r in placed.to_dict("records")
+        }
+        self._publish()
+
+    def _entry(self, coding_id: str, coder: str, code: str, start: int, end: int, memo: str) -> dict:
+        return {**self._to_utf16({"start": int(start), "end": int(end)}), "id": coding_id, "coder": coder,
+                "code": code, "memo": memo or "", "colour": self._colours.get(code, NEUTRAL_COLOUR),
+                "mine": coder == self.coder}
+
+    def _apply_own_event(self, event: dict) -> None:
+        """Show at once what this annotator just wrote, without replaying every log."""
+        coding_id = event.get("coding") or event.get("ref")
+        kind = event["event"]
+        if kind in ("done", "reopen"):
+            if event["doc_id"] == self.doc_id:
+                self.finished = kind == "done"
+        elif kind == "add" and event["doc_id"] == self.doc_id:
+            self._placed[coding_id] = self._entry(coding_id, self.coder, event["code"], event["start"],
+                                                  event["end"], event.get("memo", ""))
+        elif kind == "remove":
+            self._placed.pop(coding_id, None)
+        elif coding_id in self._placed:
+            entry = self._placed[coding_id]
+            if kind == "memo":
+                entry["memo"] = event.get("memo", "")
+            else:
+                self._placed[coding_id] = self._entry(
+                    coding_id, self.coder, event.get("code", entry["code"]),
+                    self._offsets.to_codepoint(entry["start"]) if "start" not in event else event["start"],
+                    self._offsets.to_codepoint(entry["end"]) if "end" not in event else event["end"],
+                    event.get("memo", entry["memo"]))
+        self._publish()
+
+    def _publish(self) -> None:
+        with self.hold_sync():
+            self.coders = sorted({c["coder"] for c in self._placed.values()} | ({self.coder} if self.coder else set()))
+            self.codings = sorted(self._placed.values(), key=lambda c: (c["start"], c["end"], c["id"]))
+            self.revision += 1
+
+    def _to_utf16(self, span: dict) -> dict:
+        return {**span, "start": self._offsets.to_utf16(span["start"]), "end": self._offsets.to_utf16(span["end"])}
+
+    # -- actions from the browser ----------------------------------------------------------
+
+    def _on_message(self, _widget, content: dict, _buffers) -> None:
+        action = content.get("action")
+        try:
+            if action == "sync":
+                self._refresh()
+            elif action in ("open", "next", "previous"):
+                self._navigate(action, content.get("doc_id", ""))
+            else:
+                for event in self._act(action, content):
+                    self._apply_own_event(event)
+                self.error = ""
+        except AtelierError as error:
+            self.error = str(error)
+            self.message = ""
+
+    def _navigate(self, action: str, doc_id: str) -> None:
+        ids = [d["doc_id"] for d in self.documents]
+        if action != "open" and self.doc_id in ids:
+            step = 1 if action == "next" else -1
+            doc_id = ids[(ids.index(self.doc_id) + step) % len(ids)]
+        self.show_document(doc_id)
+
+    def _act(self, action: str, content: dict) -> list[dict]:
+        """Validate and write one action; return the events written."""
+        check_coder(self.coder)
+        if self.error.startswith("Livre de codes invalide"):
+            raise AtelierError(self.error + " — corrigez corpus/codebook.yaml (atelier codebook check)")
+        store = self._corpus.codings
+        if action == "add":
+            start = self._offsets.to_codepoint(int(content["start"]))
+            end = self._offsets.to_codepoint(int(content["end"]))
+            codes = [self._known_code(code) for code in content.get("codes", [])]
+            if not codes or not 0 <= start < end <= len(self.text):
+                raise AtelierError("sélectionnez un passage du texte, puis choisissez un code")
+            events = [store.add(self.coder, self.doc_id, self._text_sha256, start, end, code, self.text[start:end])
+                      for code in codes]
+            self.message = f"Codé « {', '.join(codes)} » ({end - start} caractères)"
+            return events
+        if action == "remove":
+            self.message = "Codage retiré (Ctrl+Z pour annuler)"
+            return [store.remove(self.coder, content["id"])]
+        if action == "recode":
+            self.message = f"Code changé en « {content['code']} »"
+            return [store.update(self.coder, content["id"], code=self._known_code(content["code"]))]
+        if action == "memo":
+            self.message = "Mémo enregistré"
+            return [store.memo(self.coder, "coding", content["id"], content.get("memo", ""))]
+        if action == "done":
+            if self.finished:
+                self.message = "Document repris : il ne compte plus dans l’accord entre codeurs"
+                return [store.reopen(self.coder, self.doc_id)]
+            self.message = "Document marqué terminé : il compte dans l’accord entre codeurs"
+            return [store.mark_done(self.coder, self.doc_id)]
+        if action in ("undo", "redo"):
+            event = store.undo(self.coder) if action == "undo" else store.redo(self.coder)
+            if event is None:
+                self.message = "Rien à annuler" if action == "undo" else "Rien à rétablir"
+                return []
+            self.message = "Action annulée" if action == "undo" else "Action rétablie"
+            return [event]
+        raise AtelierError(f"action inconnue : « {action} »")
+
+    def _known_code(self, code: str) -> str:
+        if code not in self._codebook_paths:
+            raise AtelierError(f"code inconnu : « {code} »")
+        return code
+
+
+class Extracts(anywidget.AnyWidget):
+    """The coded extracts of a code and its sub-codes, each opening its place in an annotator."""
+
+    _esm = STATIC / "extracts.js"
+    _css = STATIC / "annotator.css"
+
+    code = traitlets.Unicode("").tag(sync=True)
+    rows = traitlets.List([]).tag(sync=True)
+    error = traitlets.Unicode("").tag(sync=True)
+
+    def __init__(self, code: str, annotator: Annotator | None = None, corpus: Corpus | None = None,
+                 context: int = 120, **kwargs):
+        super().__init__(**kwargs)
+        self._corpus = corpus or Corpus.open()
+        self.annotator = annotator
+        self.code = code
+        self.on_msg(self._on_message)
+        self.refresh(context)
+
+    def refresh(self, context: int = 120) -> None:
+        codings = current_codings(self._corpus)
+        if self.code not in set(codings["code"]) and not with_descendants(self.code, codings["code"].unique()):
+            self.rows, self.error = [], f"Aucun extrait codé « {self.code} » pour l’instant."
+            return
+        table = extracts(self._corpus, codings, self.code, context)
+        self.rows = table.drop(columns=["coding_id"]).to_dict("records")
+        self.error = ""
+
+    def _on_message(self, _widget, content: dict, _buffers) -> None:
+        if content.get("action") == "open" and self.annotator is not None:
+            self.annotator.show_document(content["doc_id"], int(content["start"]), int(content["end"]))
