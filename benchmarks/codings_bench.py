@@ -26,6 +26,7 @@ from analysis import Corpus  # noqa: E402
 from analysis.coding.agreement import agreement  # noqa: E402
 from analysis.corpus.ingest import IngestOptions, ingest  # noqa: E402
 from analysis.coding.queries import current_codings  # noqa: E402
+from analysis.coding.store import CodingStore
 
 CODES = [f"famille-{f}/code-{c}" for f in range(4) for c in range(5)]
 WORDS = ("la collectivité soutient les coopératives du territoire avec des moyens dédiés et des élus "
@@ -34,7 +35,7 @@ WORDS = ("la collectivité soutient les coopératives du territoire avec des moy
 
 def bench_appends(scratch: Path, events: int) -> dict:
     corpus = Corpus.open(scratch / "corpus-appends")
-    store = corpus.codings
+    store = CodingStore.of(corpus)
     latencies = []
     for n in range(events):
         started = time.perf_counter()
@@ -89,7 +90,7 @@ def code_randomly(corpus: Corpus, coders: list[str], share: float) -> None:
         for coder in coders:
             chosen = code if rng.random() < 0.8 else rng.choice(CODES)
             start = segment.start + 3
-            corpus.codings.add(coder, segment.doc_id, hashes[segment.doc_id], start, start + 20, chosen,
+            CodingStore.of(corpus).add(coder, segment.doc_id, hashes[segment.doc_id], start, start + 20, chosen,
                                texts[segment.doc_id][start:start + 20])
 
 

@@ -9,6 +9,7 @@ from hypothesis import given, settings, strategies as st
 
 from analysis import Corpus
 from analysis.widgets.annotator import Annotator, Extracts, OffsetMap, decorations
+from analysis.coding.store import CodingStore
 
 CODEBOOK = (
     "codes:\n"
@@ -77,10 +78,10 @@ def test_the_done_button_marks_the_document_finished_then_reopens_it(corpus):
     assert widget.finished is False
     widget._on_message(widget, {"action": "done"}, [])
     assert widget.finished is True and "compte dans l’accord" in widget.message
-    assert corpus.codings.replay().finished[["coder", "doc_id"]].values.tolist() == [["marie", "entretien"]]
+    assert CodingStore.of(corpus).replay().finished[["coder", "doc_id"]].values.tolist() == [["marie", "entretien"]]
     assert Annotator("entretien", coder="marie", corpus=corpus).finished is True  # read back from the log
     widget._on_message(widget, {"action": "done"}, [])
-    assert widget.finished is False and corpus.codings.replay().finished.empty
+    assert widget.finished is False and CodingStore.of(corpus).replay().finished.empty
     widget._on_message(widget, {"action": "undo"}, [])
     assert widget.finished is True
 

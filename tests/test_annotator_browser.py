@@ -20,6 +20,7 @@ from analysis import Corpus
 from analysis.corpus.ingest import IngestOptions, ingest
 from conftest import REPO
 from lab_server import ARTIFACTS, CHROMIUM, accept_kernel, chromium, jupyterlab, open_and_run, run_all
+from analysis.coding.store import CodingStore
 
 playwright = pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian chromium absent: `make test` installs it")
@@ -157,7 +158,7 @@ def test_long_document_with_two_thousand_highlights_is_responsive(lab, browser):
     step = len(text) // 2000
     for n in range(2000):
         start = n * step
-        corpus.codings.add("perf", "long", sha, start, start + step // 2, "leviers/commande-publique",
+        CodingStore.of(corpus).add("perf", "long", sha, start, start + step // 2, "leviers/commande-publique",
                            text[start:start + step // 2])
     page = _open_and_run(browser, lab, "long.ipynb")
     page.wait_for_function("() => document.querySelectorAll('.atelier-annotator .at-hl').length >= 2000")

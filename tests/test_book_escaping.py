@@ -16,6 +16,7 @@ from bs4 import BeautifulSoup
 
 from analysis import Corpus
 from conftest import REPO, build_book, copy_seed_corpus
+from analysis.coding.store import CodingStore
 
 #: HTML, a script, an event handler, Markdown, a MyST role, math and a javascript: link, no comma
 #: (it goes into CSV cells as it is).
@@ -78,9 +79,9 @@ def planted(tmp_path_factory):
     text = corpus.text(doc_id)
     start = text.index("Piège")
     code = yaml.safe_load((corpus_dir / "codebook.yaml").read_text(encoding="utf-8"))["codes"][1]["path"]
-    corpus.codings.add("marie", doc_id, corpus.document(doc_id)["text_sha256"], start, start + 40, code,
+    CodingStore.of(corpus).add("marie", doc_id, corpus.document(doc_id)["text_sha256"], start, start + 40, code,
                        text[start:start + 40], memo=PAYLOAD)
-    corpus.codings.memo("marie", "document", doc_id, PAYLOAD)
+    CodingStore.of(corpus).memo("marie", "document", doc_id, PAYLOAD)
     return {"html": build_book(root / "out", corpus_dir, scenarios=scenarios_dir),
             "pdf": lambda: build_book(root / "out", corpus_dir, builder="pdflatex", scenarios=scenarios_dir)}
 

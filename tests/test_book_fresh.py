@@ -11,6 +11,7 @@ import pytest
 
 from analysis import Corpus
 from conftest import REPO, build_book, copy_seed_corpus
+from analysis.coding.store import CodingStore
 
 EXERCISE = "avenir-politiques-locales-ess"
 
@@ -94,7 +95,7 @@ def test_a_new_coding_changes_the_coding_chapter(book):
     doc_id = "rtes-plan-actions-2022"
     text = corpus.text(doc_id)
     start = text.index("SCIC")
-    corpus.codings.add("marie", doc_id, corpus.document(doc_id)["text_sha256"], start, start + 4,
+    CodingStore.of(corpus).add("marie", doc_id, corpus.document(doc_id)["text_sha256"], start, start + 4,
                        "leviers/scic", text[start:start + 4])
     before = executions(book["html"])
     assert "Aucun codage n’a encore été enregistré" in html.unescape(page(book["html"], "coding"))

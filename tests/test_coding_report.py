@@ -15,6 +15,7 @@ from analysis.publication.coding_report import (
 from analysis.coding.queries import current_codings
 from analysis.publication.quotations import Quoter
 from conftest import SEED_CORPUS, copy_seed_corpus
+from analysis.coding.store import CodingStore
 
 PLAN = "rtes-plan-actions-2022"
 PRIVATE = "retour-sur-le-seminaire-du-ca-du-rtes-les-15-et"
@@ -32,13 +33,13 @@ def coded(tmp_path_factory) -> Corpus:
     text, sha = corpus.text(PLAN), corpus.document(PLAN)["text_sha256"]
     scic = text.index("Fiche action n°6 SCIC")
     for coder in ("alice", "bruno"):
-        corpus.codings.add(coder, PLAN, sha, scic, scic + 21, SCIC, text[scic:scic + 21])
-    corpus.codings.add("bruno", PLAN, sha, 0, 200, SCIC, text[:200])
+        CodingStore.of(corpus).add(coder, PLAN, sha, scic, scic + 21, SCIC, text[scic:scic + 21])
+    CodingStore.of(corpus).add("bruno", PLAN, sha, 0, 200, SCIC, text[:200])
     private_sha = corpus.document(PRIVATE)["text_sha256"]
-    corpus.codings.add("alice", PRIVATE, private_sha, 0, 40, SCIC, corpus.text(PRIVATE)[:40])
+    CodingStore.of(corpus).add("alice", PRIVATE, private_sha, 0, 40, SCIC, corpus.text(PRIVATE)[:40])
     for coder in ("alice", "bruno"):
-        corpus.codings.mark_done(coder, PLAN)
-    corpus.codings.mark_done("alice", PRIVATE)
+        CodingStore.of(corpus).mark_done(coder, PLAN)
+    CodingStore.of(corpus).mark_done("alice", PRIVATE)
     return corpus
 
 

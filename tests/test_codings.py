@@ -155,7 +155,7 @@ def test_codings_are_reanchored_on_a_new_version(atelier, corpus_dir, tmp_path):
     source.write_text("Introduction ajoutée.\n\nLe foncier est un levier majeur.\n\nLa SCIC réunit la commune.\n",
                       encoding="utf-8")
     atelier("ingest", source)
-    placed = anchored_codings(corpus, corpus.codings.replay().codings).set_index("code")
+    placed = anchored_codings(corpus, CodingStore.of(corpus).replay().codings).set_index("code")
     new_text = corpus.text("entretien-note-v2")
     assert placed.loc["scic", "status"] == "réancré" and placed.loc["scic", "doc_id"] == "entretien-note-v2"
     assert new_text[placed.loc["scic", "start"]:placed.loc["scic", "end"]] == "SCIC réunit la commune"
@@ -173,7 +173,7 @@ def test_a_coding_whose_text_no_longer_matches_is_reported(atelier, corpus_dir, 
     atelier("code", "note", 17, 21, "ptce", "--coder", "paul")
     log = corpus_dir / "codings" / "paul.jsonl"
     log.write_text(log.read_text(encoding="utf-8").replace('"text": "PTCE"', '"text": "SCIC"'), encoding="utf-8")
-    placed = anchored_codings(Corpus.open(corpus_dir), Corpus.open(corpus_dir).codings.replay().codings)
+    placed = anchored_codings(Corpus.open(corpus_dir), CodingStore.of(Corpus.open(corpus_dir)).replay().codings)
     assert placed["status"].tolist() == ["texte différent"]
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from hypothesis import given, settings, strategies as st
 
-from analysis.corpus.readers.base import decode_text
+from analysis.textio import decode_text
 from analysis.corpus.readers.transcripts import format_turns, speaker_turns
 from analysis.corpus.readers.web_export import split_web_export
 

@@ -23,6 +23,7 @@ from analysis.coding.refi_qda import (
     import_project,
 )
 from conftest import SEED_CORPUS, snapshot
+from analysis.coding.store import CodingStore
 
 XSD = Path(__file__).resolve().parent / "schemas" / "Project-mrt2019.xsd"
 NS = {"q": PROJECT_NS}
@@ -59,10 +60,10 @@ def build_corpus(root: Path, texts: dict[str, tuple[str, IngestOptions]]) -> Cor
 
 
 def code(corpus: Corpus, coder: str, doc_id: str, snippet: str, code_path: str, memo: str = "") -> dict:
-    """Code the first occurrence of ``snippet``."""
+    """Code the first occurrence of ``snippet``, with any code: a log may hold codes the codebook has not."""
     start = corpus.text(doc_id).index(snippet)
     sha = corpus.document(doc_id)["text_sha256"]
-    return corpus.codings.add(coder, doc_id, sha, start, start + len(snippet), code_path, snippet, memo)
+    return CodingStore(corpus.root / "codings").add(coder, doc_id, sha, start, start + len(snippet), code_path, snippet, memo)
 
 
 @pytest.fixture
@@ -80,18 +81,18 @@ def project(corpus_dir: Path) -> Corpus:
     code(corpus, "bob", "entretien-elue", "🌱 sur la commande", "leviers")
     code(corpus, "bob", "entretien-elue", "SCIC 🤝 coopèrent avec la métropole", "acteurs/scic")
     code(corpus, "alice", "rapport-2024", "foncier", "leviers")
-    corpus.codings.memo("alice", "document", "entretien-elue", "Un entretien riche.")
-    corpus.codings.memo("bob", "code", "leviers", "Famille à revoir.")
+    CodingStore.of(corpus).memo("alice", "document", "entretien-elue", "Un entretien riche.")
+    CodingStore.of(corpus).memo("bob", "code", "leviers", "Famille à revoir.")
     return corpus
 
 
 def codings_of(corpus: Corpus) -> list[tuple]:
-    table = corpus.codings.replay().codings
+    table = CodingStore.of(corpus).replay().codings
     return sorted(table[["coder", "doc_id", "start", "end", "code", "text", "memo"]].itertuples(index=False, name=None))
 
 
 def memos_of(corpus: Corpus) -> list[tuple]:
-    return sorted(corpus.codings.replay().memos[["target", "ref", "coder", "memo"]].itertuples(index=False, name=None))
+    return sorted(CodingStore.of(corpus).replay().memos[["target", "ref", "coder", "memo"]].itertuples(index=False, name=None))
 
 
 def make_qdpx(path: Path, qde: str, files: dict[str, bytes] | None = None, qde_name: str = "project.qde") -> Path:
@@ -291,7 +292,7 @@ def test_property_round_trip_of_random_codings(case):
             stored = corpus.text(f"doc-{n}")
             sha = corpus.document(f"doc-{n}")["text_sha256"]
             for coder, start, end, code_path in codings:
-                corpus.codings.add(coder, f"doc-{n}", sha, start, end, code_path, stored[start:end])
+                CodingStore.of(corpus).add(coder, f"doc-{n}", sha, start, end, code_path, stored[start:end])
         export_project(corpus, Path(scratch) / "p.qdpx", tool=tool)
         fresh = Corpus.open(Path(scratch) / "fresh")
         import_project(fresh, Path(scratch) / "p.qdpx")
@@ -325,7 +326,7 @@ def test_property_foreign_selections_cover_exactly_their_text(case, automatic):
                             {"sources/T.txt": (b"\xef\xbb\xbf" if bom else b"") + raw.encode("utf-8")})
         corpus = Corpus.open(Path(scratch) / "corpus")
         summary = import_project(corpus, archive, positions="auto" if automatic else convention)
-        imported = sorted(corpus.codings.replay().codings["text"])
+        imported = sorted(CodingStore.of(corpus).replay().codings["text"])
         assert imported == sorted(expected(raw[s:e]) for s, e in selections), summary
         assert corpus.text("entretien") == expected(raw)
 
@@ -396,7 +397,7 @@ def test_nvivo_style_archive_imports_exactly_with_utf16_detected(corpus_dir, tmp
     summary = import_project(corpus, archive)
     assert summary["positions"] == "utf16" and "seule convention" in summary["reason"]
     assert summary["coders"] == ["Marie-Dupont-Lefevre"]
-    codings = corpus.codings.replay().codings
+    codings = CodingStore.of(corpus).replay().codings
     assert list(codings["text"]) == [expected(s) for s in snippets]
     assert list(codings["code"]) == ["economie-sociale/cooperatives"] * 2 + ["emotions"]
     text = corpus.text("entretien-marie")
@@ -432,7 +433,7 @@ def test_taguette_style_archive_with_utf8_byte_offsets(corpus_dir, tmp_path):
     corpus = Corpus.open(corpus_dir)
     summary = import_project(corpus, archive)
     assert summary["positions"] == "bytes"
-    assert list(corpus.codings.replay().codings["text"]) == snippets
+    assert list(CodingStore.of(corpus).replay().codings["text"]) == snippets
 
 
 def test_inline_plain_text_content_is_accepted(corpus_dir, tmp_path):
@@ -441,7 +442,7 @@ def test_inline_plain_text_content_is_accepted(corpus_dir, tmp_path):
                                          "<PlainTextSelection", 1)
     corpus = Corpus.open(corpus_dir)
     import_project(corpus, make_qdpx(tmp_path / "inline.qdpx", qde))
-    assert list(corpus.codings.replay().codings["text"]) == ["joie "]
+    assert list(CodingStore.of(corpus).replay().codings["text"]) == ["joie "]
 
 
 def test_notes_descriptions_and_whole_source_codings_are_imported(corpus_dir, tmp_path):
@@ -460,7 +461,7 @@ def test_notes_descriptions_and_whole_source_codings_are_imported(corpus_dir, tm
     text = "Une joie partagée par toute l’équipe.\n"
     corpus = Corpus.open(corpus_dir)
     summary = import_project(corpus, make_qdpx(tmp_path / "n.qdpx", qde, {"sources/n.txt": text.encode()}))
-    codings = corpus.codings.replay().codings.sort_values("start")
+    codings = CodingStore.of(corpus).replay().codings.sort_values("start")
     assert list(zip(codings["text"], codings["code"], codings["memo"])) == [
         (text, "economie-sociale/cooperatives", ""), ("joie ", "emotions", "Passage clé\n\nÀ relire.")]
     assert memos_of(corpus) == [("document", "note-d-equipe", "Marie-Dupont-Lefevre", "Document de synthèse.")]
@@ -480,7 +481,7 @@ def test_ambiguous_positions_are_settled_by_names_then_origin(corpus_dir, tmp_pa
     corpus = Corpus.open(corpus_dir)
     summary = import_project(corpus, make_qdpx(tmp_path / "f.qdpx", qde, {"sources/f.txt": text.encode()}))
     assert summary["positions"] == chosen and reason in summary["reason"]
-    assert list(corpus.codings.replay().codings["text"]) == ["la fête" if chosen == "bytes" else " fête du"]
+    assert list(CodingStore.of(corpus).replay().codings["text"]) == ["la fête" if chosen == "bytes" else " fête du"]
 
 
 def test_positions_that_would_split_a_crlf_rule_a_convention_out(corpus_dir, tmp_path):
@@ -490,7 +491,7 @@ def test_positions_that_would_split_a_crlf_rule_a_convention_out(corpus_dir, tmp
     corpus = Corpus.open(corpus_dir)
     summary = import_project(corpus, make_qdpx(tmp_path / "c.qdpx", qde, {"sources/c.txt": text.encode()}))
     assert summary["positions"] == "utf16" and "CRLF" in summary["reason"]
-    assert list(corpus.codings.replay().codings["text"]) == ["ab"]
+    assert list(CodingStore.of(corpus).replay().codings["text"]) == ["ab"]
 
 
 def test_ascii_text_prefers_code_points(corpus_dir, tmp_path):
@@ -517,7 +518,7 @@ def test_two_sources_with_the_same_text_become_one_document(corpus_dir, tmp_path
     summary = import_project(corpus, make_qdpx(tmp_path / "d.qdpx", qde, {
         "sources/a.txt": "Texte commun.".encode(), "sources/b.txt": "\ufeffTexte commun.".encode()}))
     assert summary["doc_ids"] == {"Original": "original", "Copie": "original"} and summary["documents"] == 1
-    assert sorted(corpus.codings.replay().codings["text"]) == ["Texte", "commu"]
+    assert sorted(CodingStore.of(corpus).replay().codings["text"]) == ["Texte", "commu"]
 
 
 # -- hostile or broken archives -----------------------------------------------------------------
@@ -648,7 +649,7 @@ def test_cli_export_then_import_gives_back_the_codings(atelier, corpus_dir, tmp_
     from analysis.cli.main import main
 
     assert main(["--corpus", str(target), "import", str(archive)]) == 0
-    [coding] = Corpus.open(target).codings.replay().codings.to_dict("records")
+    [coding] = CodingStore.of(Corpus.open(target)).replay().codings.to_dict("records")
     assert (coding["coder"], coding["code"], coding["text"]) == ("marie", "scic", "SCIC")
     status, _, err = atelier("import", tmp_path / "absent.qdpx")
     assert status == 2 and "introuvable" in err
@@ -671,7 +672,7 @@ def test_codings_are_credited_to_whoever_made_the_selection(corpus_dir, tmp_path
                         {"sources/5075ce00-0000-4000-8000-000000000001.txt": text.encode("utf-8")})
     corpus = Corpus.open(corpus_dir)
     summary = import_project(corpus, archive, positions="codepoints")
-    codings = corpus.codings.replay().codings.sort_values("start")
+    codings = CodingStore.of(corpus).replay().codings.sort_values("start")
     assert list(codings["coder"]) == ["Paul-Martin", "Marie-Dupont-Lefevre"]
     assert any("attribués à l’auteur de la sélection" in w and w.startswith("1 codage") for w in summary["warnings"])
 
@@ -707,7 +708,7 @@ def test_an_export_reads_whole_as_the_standard_describes_it(project, tmp_path):
     interview = read["sources"]["entretien-elue"]
     assert interview["attributes"]["territory"] == "Nantes" and interview["memos"] == ["Un entretien riche."]
     assert sorted(interview["codings"]) == sorted(
-        (r.coder, r.text) for r in project.codings.replay().codings.itertuples() if r.doc_id == "entretien-elue")
+        (r.coder, r.text) for r in CodingStore.of(project).replay().codings.itertuples() if r.doc_id == "entretien-elue")
     assert all(user in ("alice", "bob") and date.endswith("Z") for user, date, _ in read["notes"].values())
 
 
@@ -758,6 +759,6 @@ def test_a_pdf_source_comes_in_through_its_text_representation(corpus_dir, tmp_p
     summary = import_project(corpus, archive, positions="codepoints")
     doc_id = summary["doc_ids"]["Délibération.pdf"]
     assert corpus.text(doc_id) == text
-    assert list(corpus.codings.replay().codings["text"]) == ["la SCIC"]
+    assert list(CodingStore.of(corpus).replay().codings["text"]) == ["la SCIC"]
     assert any("Photo.png" in s for s in summary["skipped_sources"])
     assert any("Délibération.pdf : 1 sélection(s) dessinée(s)" in s for s in summary["skipped_sources"])

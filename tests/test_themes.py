@@ -12,10 +12,11 @@ from analysis import Corpus
 from analysis.coding.queries import current_codings
 from analysis.themes.figures import FIGURES
 from analysis.themes.pipeline import (
-    accept_suggestion, agreement_with_codes, run_themes, shares_by, suggest_segments, theme_code_association,
+    agreement_with_codes, run_themes, shares_by, suggest_segments, theme_code_association,
 )
 from analysis.themes.topics import ThemeModel, fit_model, npmi_coherence, stability
 from conftest import copy_seed_corpus
+from analysis.coding.store import CodingStore, accept_suggestion
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +74,7 @@ def test_codes_meet_themes_and_suggestions_are_only_shown(seed_copy, atelier, co
         if "commande publique" in segment.text.lower() and n % 2 == 0 or "foncier" in segment.text.lower():
             code = "leviers/commande-publique" if "commande publique" in segment.text.lower() else "leviers/acces-foncier"
             text = seed_copy.text(segment.doc_id)
-            seed_copy.codings.add("marie", segment.doc_id, seed_copy.document(segment.doc_id)["text_sha256"],
+            CodingStore.of(seed_copy).add("marie", segment.doc_id, seed_copy.document(segment.doc_id)["text_sha256"],
                                   segment.start, segment.end, code, text[segment.start:segment.end])
     codings = current_codings(seed_copy)
     association = theme_code_association(themes, codings)
@@ -81,10 +82,10 @@ def test_codes_meet_themes_and_suggestions_are_only_shown(seed_copy, atelier, co
     assert association["segments"].sum() >= len(codings)
     agreement = agreement_with_codes(themes, codings, level=2)
     assert agreement.loc[0, "segments"] > 0 and 0 <= agreement.loc[0, "nmi"] <= 1
-    before = len(seed_copy.codings.events("marie")[0])
+    before = len(CodingStore.of(seed_copy).events("marie")[0])
     suggestions = suggest_segments(themes, codings, "leviers/commande-publique", n=5)
     assert len(suggestions) == 5 and suggestions["probability"].is_monotonic_decreasing
-    assert len(seed_copy.codings.events("marie")[0]) == before, "suggestions are never written"
+    assert len(CodingStore.of(seed_copy).events("marie")[0]) == before, "suggestions are never written"
     event = accept_suggestion(seed_copy, "paul", suggestions.iloc[0])
     assert event["coder"] == "paul" and event["code"] == "leviers/commande-publique"
 

@@ -7,10 +7,10 @@ import sys
 from pathlib import Path
 
 from ..coding.agreement import UNITS as AGREEMENT_UNITS, agreement, coding_comparison, disagreements, pairwise_kappa
-from ..coding.anchoring import anchored_codings, check_span
+from ..coding.anchoring import anchored_codings
 from .table import print_table
-from ..coding.codebook import check_codebook, load_codebook, tree_text
-from ..coding.store import MEMO_TARGETS, check_coder
+from ..coding.codebook import check_codebook, known_code, load_codebook, tree_text
+from ..coding.store import MEMO_TARGETS, CodingStore, check_coder, code_span
 from ..corpus.store import Corpus
 from ..errors import AtelierError
 from ..coding.queries import PLACED, current_codings, kwic, select_code
@@ -33,19 +33,9 @@ def _codebook(corpus: Corpus, args: argparse.Namespace) -> int:
     return 0
 
 
-def _known_code(corpus: Corpus, code: str) -> str:
-    if corpus.codebook_path.exists():
-        codebook = load_codebook(corpus.codebook_path)
-        if code not in set(codebook["path"]):
-            close = [p for p in codebook["path"] if code.split("/")[-1] in p][:5]
-            hint = f" (codes proches : {', '.join(close)})" if close else ""
-            raise AtelierError(f"code inconnu : « {code} »{hint} — voir « atelier codebook »")
-    return code
-
-
 def _codings(corpus: Corpus, args: argparse.Namespace) -> int:
     if args.check:
-        replay = corpus.codings.replay()
+        replay = CodingStore.of(corpus).replay()
         placed = anchored_codings(corpus, replay.codings)
         troubled = placed[placed["status"] != "ok"]
         for problem in replay.problems:
@@ -70,23 +60,20 @@ def _codings(corpus: Corpus, args: argparse.Namespace) -> int:
 
 
 def _code(corpus: Corpus, args: argparse.Namespace) -> int:
-    check_coder(args.coder)
-    code = _known_code(corpus, args.code)
-    text_sha256, snippet = check_span(corpus, args.doc_id, args.start, args.end)
-    event = corpus.codings.add(args.coder, args.doc_id, text_sha256, args.start, args.end, code, snippet,
-                               args.memo or "")
-    print(f"codé : {event['coding']} — {args.doc_id} [{args.start}:{args.end}] {code} « {snippet[:80]} »")
+    event = code_span(corpus, args.coder, args.doc_id, args.start, args.end, args.code, args.memo or "")
+    print(f"codé : {event['coding']} — {args.doc_id} [{args.start}:{args.end}] {event['code']} « {event['text'][:80]} »")
     return 0
 
 
 def _uncode(corpus: Corpus, args: argparse.Namespace) -> int:
-    corpus.codings.remove(args.coder, args.coding_id)
+    CodingStore.of(corpus).remove(args.coder, args.coding_id)
     print(f"codage retiré : {args.coding_id} (annulable avec « atelier undo --coder {args.coder} »)")
     return 0
 
 
 def _undo_redo(corpus: Corpus, args: argparse.Namespace) -> int:
-    action = corpus.codings.undo if args.command == "undo" else corpus.codings.redo
+    store = CodingStore.of(corpus)
+    action = store.undo if args.command == "undo" else store.redo
     event = action(args.coder)
     if event is None:
         print("Rien à annuler." if args.command == "undo" else "Rien à rétablir.")
@@ -100,11 +87,11 @@ def _done_reopen(corpus: Corpus, args: argparse.Namespace) -> int:
     check_coder(args.coder)
     corpus.document(args.doc_id)  # a French error for an unknown document
     if args.command == "done":
-        corpus.codings.mark_done(args.coder, args.doc_id)
+        CodingStore.of(corpus).mark_done(args.coder, args.doc_id)
         print(f"{args.doc_id} : codage terminé par {args.coder} ; il compte désormais dans l’accord entre codeurs "
               f"(« atelier reopen {args.doc_id} --coder {args.coder} » pour le reprendre).")
     else:
-        corpus.codings.reopen(args.coder, args.doc_id)
+        CodingStore.of(corpus).reopen(args.coder, args.doc_id)
         print(f"{args.doc_id} : repris par {args.coder} ; il ne compte plus dans l’accord jusqu’à « atelier done ».")
     return 0
 
@@ -113,8 +100,8 @@ def _memo(corpus: Corpus, args: argparse.Namespace) -> int:
     if args.target == "document":
         corpus.document(args.ref)
     elif args.target == "code":
-        _known_code(corpus, args.ref)
-    corpus.codings.memo(args.coder, args.target, args.ref, args.text)
+        known_code(corpus.codebook_path, args.ref)
+    CodingStore.of(corpus).memo(args.coder, args.target, args.ref, args.text)
     print(f"mémo enregistré sur {args.target} « {args.ref} ».")
     return 0
 
@@ -128,7 +115,7 @@ def _kwic(corpus: Corpus, args: argparse.Namespace) -> int:
 
 def _agreement(corpus: Corpus, args: argparse.Namespace) -> int:
     codings = current_codings(corpus, args.coders)
-    finished = corpus.codings.replay(args.coders).finished
+    finished = CodingStore.of(corpus).replay(args.coders).finished
     if len(set(codings["coder"]) | set(finished["coder"])) < 2:
         raise AtelierError("il faut les codages d’au moins deux codeurs pour mesurer un accord")
     if args.comparison:

@@ -26,6 +26,7 @@ import pandas as pd
 from sklearn.metrics import cohen_kappa_score
 
 from .codebook import with_descendants
+from .store import CodingStore
 
 OVERALL = "(ensemble)"
 UNITS = ("segment", "character")
@@ -189,7 +190,7 @@ def _units(corpus, documents: list[str], unit: str) -> pd.DataFrame:
 
 
 def _finished(corpus, finished: pd.DataFrame | None) -> pd.DataFrame:
-    return corpus.codings.replay().finished if finished is None else finished
+    return CodingStore.of(corpus).replay().finished if finished is None else finished
 
 
 def agreement(corpus, codings: pd.DataFrame, coders: list[str] | None = None, unit: str = "segment",

@@ -33,6 +33,9 @@ class CodebookError(AtelierError):
 def _scalar(node: yaml.Node) -> str:
     return "" if node.value is None else str(node.value).strip() if isinstance(node, yaml.ScalarNode) else ""
 
+#: The colour of a code that has none (an ancestor created for a path, an import without colour).
+NEUTRAL_COLOUR = "#9E9E9E"
+
 
 def check_codebook(path: Path) -> list[str]:
     """Every problem of the codebook file, each naming its line; empty when it is valid."""
@@ -164,3 +167,15 @@ def add_codes(path: Path, codes: pd.DataFrame) -> None:
     end = sequence.end_mark.index
     before = text[:end] if text[:end].endswith("\n") else text[:end] + "\n"
     _write_checked(path, before + block + text[end:])
+
+
+def known_code(codebook_path: Path, code: str) -> str:
+    """``code`` if the codebook has it (or there is no codebook yet), else a French error with close codes."""
+    if not codebook_path.exists():
+        return code
+    paths = list(load_codebook(codebook_path)["path"])
+    if code not in paths:
+        close = [p for p in paths if code.split("/")[-1] in p][:5]
+        hint = f" (codes proches : {', '.join(close)})" if close else ""
+        raise AtelierError(f"code inconnu : « {code} »{hint} — voir « atelier codebook »")
+    return code

@@ -13,13 +13,14 @@ import pandas as pd
 from .anchoring import STATUS_OK, STATUS_REANCHORED, anchored_codings
 from .codebook import with_descendants
 from ..corpus.store import Corpus, publishable
+from .store import CodingStore
 
 PLACED = (STATUS_OK, STATUS_REANCHORED)
 
 
 def current_codings(corpus: Corpus, coders: list[str] | None = None, placed_only: bool = True) -> pd.DataFrame:
     """The current codings of the corpus with their text, placed in the current versions."""
-    replay = corpus.codings.replay(coders)
+    replay = CodingStore.of(corpus).replay(coders)
     table = anchored_codings(corpus, replay.codings)
     if placed_only:
         table = table[table["status"].isin(PLACED)]

@@ -21,11 +21,17 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from ..errors import AtelierError
 from ..fsio import folder_names
+from .anchoring import check_span
+from .codebook import known_code
+
+if TYPE_CHECKING:
+    from ..corpus.store import Corpus
 
 EVENT_KINDS = ("add", "remove", "update", "memo", "done", "reopen")
 MEMO_TARGETS = ("document", "code", "coding")
@@ -100,7 +106,20 @@ class Replay:
 
 @dataclass(frozen=True)
 class CodingStore:
+    """The coders' logs in ``directory``.
+
+    A store opened on a corpus (:meth:`of`) checks every coding it writes against the corpus:
+    :meth:`check_coding` is the one rule of a valid coding, whoever writes it (the CLI, the
+    annotator, an accepted suggestion, an import). A bare store only keeps the logs.
+    """
+
     directory: Path
+    corpus: "Corpus | None" = field(default=None, compare=False, repr=False)
+
+    @classmethod
+    def of(cls, corpus: "Corpus") -> "CodingStore":
+        """The logs of a corpus (``corpus/codings/``), checking codings against its texts and codebook."""
+        return cls(corpus.root / "codings", corpus)
 
     def path(self, coder: str) -> Path:
         return self.directory / f"{check_coder(coder)}.jsonl"
@@ -201,8 +220,22 @@ class CodingStore:
 
     # -- actions ---------------------------------------------------------------------------
 
+    def check_coding(self, doc_id: str, text_sha256: str, start: int, end: int, code: str, text: str) -> str:
+        """The code of a valid coding, or a French error: a span inside the document's current text,
+        recorded with that text's hash and words, and a code of the codebook (any code while the
+        corpus has no codebook)."""
+        if self.corpus is None:
+            return code
+        current_sha256, snippet = check_span(self.corpus, doc_id, int(start), int(end))
+        if text_sha256 != current_sha256 or text != snippet:
+            raise AtelierError(f"le passage {start}–{end} de « {doc_id} » ne correspond plus au texte du corpus "
+                               "(nouvelle version ?) : rouvrez le document avant de coder")
+        return known_code(self.corpus.codebook_path, code)
+
     def add(self, coder: str, doc_id: str, text_sha256: str, start: int, end: int, code: str,
             text: str, memo: str = "") -> dict:
+        check_coder(coder)
+        code = self.check_coding(doc_id, text_sha256, start, end, code, text)
         event = {"event": "add", "coding": uuid.uuid4().hex, "doc_id": doc_id, "text_sha256": text_sha256,
                  "start": int(start), "end": int(end), "code": code, "text": text}
         if memo:
@@ -217,6 +250,8 @@ class CodingStore:
         unknown = set(changes) - set(CODING_FIELDS)
         if unknown:
             raise ValueError(f"cannot update {sorted(unknown)}")
+        if "code" in changes and self.corpus is not None:
+            changes["code"] = known_code(self.corpus.codebook_path, changes["code"])
         self._own_coding(coder, coding_id)
         return self.append(coder, {"event": "update", "coding": coding_id, **changes})
 
@@ -352,3 +387,14 @@ def inverse_event(history: list[dict], event: dict) -> dict | None:
         else memos.get((event["target"], event["ref"], event["coder"]), {}).get("memo", "")
     )
     return {"event": "memo", "target": event["target"], "ref": event["ref"], "memo": previous}
+
+
+def code_span(corpus: "Corpus", coder: str, doc_id: str, start: int, end: int, code: str, memo: str = "") -> dict:
+    """Code a passage of the corpus, recording the hash and the words of the document's current text."""
+    text_sha256, snippet = check_span(corpus, doc_id, int(start), int(end))
+    return CodingStore.of(corpus).add(coder, doc_id, text_sha256, int(start), int(end), code, snippet, memo)
+
+
+def accept_suggestion(corpus: "Corpus", coder: str, suggestion: pd.Series) -> dict:
+    """Write a suggested segment (:func:`analysis.themes.pipeline.suggest_segments`) as the coder's own coding."""
+    return code_span(corpus, coder, suggestion["doc_id"], suggestion["start"], suggestion["end"], suggestion["code"])

@@ -29,7 +29,7 @@ from .metadata import (
     canonical_genre, canonical_level, check_doc_id, parse_bool, parse_consent_date, parse_date, slugify,
 )
 from .readers import ReadDocument, read_source
-from .readers.base import decode_text
+from ..textio import decode_text
 
 DEFAULT_MAX_SIZE_MB = 50.0
 HASH_AND_PLACE = {"doc_id", "source", "source_sha256", "text_sha256"}

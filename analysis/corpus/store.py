@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..coding.store import CodingStore
 from ..errors import AtelierError, CorpusError
 from ..fsio import atomic_write_bytes
 from .metadata import CORE_COLUMNS, UNPUBLISHABLE_CONSENTS, canonical_consent
@@ -96,10 +95,6 @@ class Corpus:
     @property
     def codebook_path(self) -> Path:
         return self.root / "codebook.yaml"
-
-    @property
-    def codings(self) -> CodingStore:
-        return CodingStore(self.root / "codings")
 
     @property
     def persons_csv(self) -> Path:

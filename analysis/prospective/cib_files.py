@@ -60,7 +60,7 @@ import pandas as pd
 from .cib import CIB_SCALE, GMA_SCALE, IMPACT_LIMIT, _blocks, _field, _label
 from ..errors import InputError
 from .exercise import check_workbook, csv_text
-from ..corpus.readers.base import reject_binary
+from ..textio import reject_binary
 from ..fsio import atomic_write_bytes
 
 SCW_HEADER = "$ ScenarioWizard 4.0"

@@ -31,7 +31,7 @@ import pandas as pd
 import yaml
 
 from ..errors import AtelierError, InputError
-from ..corpus.readers.base import decode_text
+from ..textio import decode_text
 
 ILLUSTRATIVE = "illustratif"
 ILLUSTRATIVE_NOTICE = ("Valeurs illustratives, tirées du corpus par l’équipe : elles seront remplacées "

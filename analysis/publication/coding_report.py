@@ -16,6 +16,7 @@ from ..coding.agreement import OVERALL, agreement
 from .render import Html, figure_label, html, join
 from ..corpus.store import Corpus
 from .quotations import Quoter
+from ..coding.store import CodingStore
 
 ORIGIN_CODING = "codage"
 ORIGIN_EXAMPLE = "exemple du livre de codes"
@@ -77,7 +78,7 @@ def agreement_table(corpus: Corpus, codings: pd.DataFrame, codebook: pd.DataFram
 
     Empty when fewer than two coders have finished a common document.
     """
-    finished = corpus.codings.replay().finished
+    finished = CodingStore.of(corpus).replay().finished
     coders = shared_coders(finished)
     columns = ["Code", "Libellé", "Segments", "Segments codés", "Accord (%)", "Kappa de Cohen",
                "Alpha de Krippendorff", "Alpha de découpage (caractères)"]

@@ -10,8 +10,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from ..publication.render import Html, html, join
-from .pipeline import Themes, characteristic_passages, class_terms, shares_by
+from .pipeline import Themes, shares_by
 
 # Okabe-Ito then ColorBrewer Dark2: distinct for colour-blind readers, enough for 16 themes.
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#8C6D00", "#000000",
@@ -22,7 +21,7 @@ METHOD_NAMES = {"reinert": "Reinert", "reinert-double": "double Reinert", "nmf":
                 "kmeans": "k-moyennes"}
 
 
-def _percent(value: float) -> str:
+def french_percent(value: float) -> str:
     """French percentage: decimal comma, narrow no-break space before the sign."""
     return f"{value:.1f}".replace(".", ",") + "\u202f%"
 
@@ -75,7 +74,7 @@ def dendrogram_figure(themes: Themes, n_terms: int = 6) -> Figure:
         x_text = 0.05
     for theme, y in rows:
         share = sizes.loc[theme, "share"] * 100
-        axes.text(x_text, y, f"Classe {theme} — {sizes.loc[theme, 'segments']} segments ({_percent(share)})",
+        axes.text(x_text, y, f"Classe {theme} — {sizes.loc[theme, 'segments']} segments ({french_percent(share)})",
                   va="bottom", ha="left", fontsize=10, fontweight="bold", color=theme_colour(theme))
         axes.text(x_text, y, names.get(theme, ""), va="top", ha="left", fontsize=9, color=theme_colour(theme))
     axes.set_xlim(-0.2, x_text + 6)
@@ -169,8 +168,8 @@ def ca_plane_figure(themes: Themes, n_terms: int = 8) -> Figure:
     axes.margins(0.12)
     axes.axhline(0, color="#c9d1d9", linewidth=0.8)
     axes.axvline(0, color="#c9d1d9", linewidth=0.8)
-    axes.set_xlabel(f"Axe 1 ({_percent(100 * inertia[0])} de l’inertie)")
-    axes.set_ylabel(f"Axe 2 ({_percent(100 * inertia[1])} de l’inertie)")
+    axes.set_xlabel(f"Axe 1 ({french_percent(100 * inertia[0])} de l’inertie)")
+    axes.set_ylabel(f"Axe 2 ({french_percent(100 * inertia[1])} de l’inertie)")
     axes.set_title("Analyse factorielle des correspondances : classes et formes caractéristiques")
     return figure
 
@@ -182,32 +181,3 @@ FIGURES = {
     "themes-par-genre": theme_genre_heatmap,
     "plan-factoriel": ca_plane_figure,
 }
-
-
-def class_terms_html(themes: Themes, n_terms: int = 10) -> Html:
-    """The table of the classes: size, share and characteristic forms (chi-squared), as HTML."""
-    table = class_terms(themes, n_terms)
-    rows = join((
-        html('<tr><td style="color:{};font-weight:bold">Classe {}</td><td>{}</td><td>{}</td><td>{}</td></tr>',
-             theme_colour(row.theme), row.theme, row.segments, _percent(100 * row.share), row.terms)
-        for row in table.itertuples(index=False)), "\n")
-    return html('<table class="themes-table"><thead><tr><th>Classe</th><th>Segments</th><th>Part</th>'
-                "<th>Formes caractéristiques (χ²)</th></tr></thead>\n<tbody>\n{}\n</tbody></table>", rows)
-
-
-def passages_html(themes: Themes, quoter, n: int = 3, n_terms: int = 5) -> Html:
-    """For each class, its ``n`` most characteristic segments quoted with their provenance.
-
-    ``quoter`` is an :class:`analysis.publication.quotations.Quoter`: every quotation is masked, escaped and
-    linked to its place in the corpus; a private document is refused.
-    """
-    labels = themes.labels_of_themes(n_terms)
-    passages = characteristic_passages(themes, n)
-    sections = []
-    for theme in themes.sizes["theme"]:
-        chosen = passages[passages["theme"] == theme]
-        items = join((html("<li>{}</li>", quoter.quotation(row.doc_id, int(row.start), int(row.end)))
-                      for row in chosen.itertuples(index=False)), "\n")
-        sections.append(html('<h3 style="color:{}">Classe {} : {}</h3>\n<ul class="themes-passages">\n{}\n</ul>',
-                             theme_colour(theme), theme, labels.get(theme, ""), items))
-    return join(sections, "\n")

@@ -246,7 +246,7 @@ def suggest_segments(themes: Themes, codings: pd.DataFrame, code: str, n: int = 
     """Uncoded segments a classifier trained on the researchers' coding of ``code`` proposes.
 
     Positives are segments coded with ``code`` (or a sub-code), negatives segments coded with
-    other codes only. Nothing is written: see :func:`accept_suggestion`.
+    other codes only. Nothing is written: see :func:`analysis.coding.store.accept_suggestion`.
     """
     presence = segment_presence(codings, themes.segments)
     matching = [c for c in presence.columns if c == code or c.startswith(code + "/")]
@@ -267,15 +267,6 @@ def suggest_segments(themes: Themes, codings: pd.DataFrame, code: str, n: int = 
     order = np.argsort(-probability, kind="stable")[:n]
     chosen = themes.segments.iloc[candidates[order]]
     return chosen[["doc_id", "start", "end", "text"]].assign(code=code, probability=probability[order]).reset_index(drop=True)
-
-
-def accept_suggestion(corpus: Corpus, coder: str, suggestion: pd.Series) -> dict:
-    """Write an accepted suggestion as the researcher's own coding."""
-    from ..coding.anchoring import check_span
-
-    text_sha256, snippet = check_span(corpus, suggestion["doc_id"], int(suggestion["start"]), int(suggestion["end"]))
-    return corpus.codings.add(coder, suggestion["doc_id"], text_sha256, int(suggestion["start"]),
-                              int(suggestion["end"]), suggestion["code"], snippet)
 
 
 __all__ = ["Themes", "run_themes", "person_names_of", "class_terms", "top_forms", "characteristic_passages",

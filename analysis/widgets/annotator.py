@@ -21,15 +21,12 @@ import pandas as pd
 import traitlets
 
 from ..coding.anchoring import STATUS_OK, STATUS_REANCHORED, anchored_codings, latest_versions
-from ..coding.codebook import check_codebook, load_codebook, with_descendants
-from ..coding.store import check_coder
+from ..coding.codebook import NEUTRAL_COLOUR, check_codebook, load_codebook, with_descendants
+from ..coding.store import CodingStore, check_coder
 from ..corpus.store import Corpus
 from ..errors import AtelierError
 from .assets import STATIC, widget_module
 from ..coding.queries import current_codings, extracts
-
-NEUTRAL_COLOUR = "#999999"
-
 
 class OffsetMap:
     """Code points ↔ UTF-16 code units for one text."""
@@ -99,7 +96,6 @@ class Annotator(anywidget.AnyWidget):
         self._corpus = corpus or Corpus.open()
         self._offsets = OffsetMap("")
         self._log_state: tuple = ()
-        self._codebook_paths: set[str] = set()
         self._colours: dict[str, str] = {}
         self._placed: dict[str, dict] = {}
         self.on_msg(self._on_message)
@@ -142,12 +138,10 @@ class Annotator(anywidget.AnyWidget):
         problems = check_codebook(path) if path.exists() else []
         if problems:
             self.codebook = []
-            self._codebook_paths = set()
             self._colours = {}
             self.error = "Livre de codes invalide : " + " ; ".join(problems[:5])
             return
         table = load_codebook(path) if path.exists() else pd.DataFrame(columns=["path", "label", "colour", "depth", "definition"])
-        self._codebook_paths = set(table["path"])
         self._colours = dict(zip(table["path"], table["colour"]))
         self.codebook = [
             {"path": r.path, "label": r.label, "colour": r.colour, "depth": int(r.depth), "definition": r.definition}
@@ -155,7 +149,7 @@ class Annotator(anywidget.AnyWidget):
         ]
 
     def _log_signature(self) -> tuple:
-        store = self._corpus.codings
+        store = CodingStore.of(self._corpus)
         files = sorted(store.directory.glob("*.jsonl")) if store.directory.exists() else []
         return tuple((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in files)
 
@@ -165,7 +159,7 @@ class Annotator(anywidget.AnyWidget):
         if not force and signature == self._log_state:
             return
         self._log_state = signature
-        replay = self._corpus.codings.replay()
+        replay = CodingStore.of(self._corpus).replay()
         self.finished = bool(((replay.finished["coder"] == self.coder) & (replay.finished["doc_id"] == self.doc_id)).any())
         latest = latest_versions(self._corpus.documents(include_replaced=True))
         family = {doc_id for doc_id, newest in latest.items() if newest == self.doc_id}
@@ -244,13 +238,14 @@ class Annotator(anywidget.AnyWidget):
         check_coder(self.coder)
         if self.error.startswith("Livre de codes invalide"):
             raise AtelierError(self.error + " — corrigez corpus/codebook.yaml (atelier codebook check)")
-        store = self._corpus.codings
+        store = CodingStore.of(self._corpus)
         if action == "add":
             start = self._offsets.to_codepoint(int(content["start"]))
             end = self._offsets.to_codepoint(int(content["end"]))
-            codes = [self._known_code(code) for code in content.get("codes", [])]
-            if not codes or not 0 <= start < end <= len(self.text):
+            if not content.get("codes") or not 0 <= start < end <= len(self.text):
                 raise AtelierError("sélectionnez un passage du texte, puis choisissez un code")
+            codes = [store.check_coding(self.doc_id, self._text_sha256, start, end, code, self.text[start:end])
+                     for code in content["codes"]]  # all checked before any is written
             events = [store.add(self.coder, self.doc_id, self._text_sha256, start, end, code, self.text[start:end])
                       for code in codes]
             self.message = f"Codé « {', '.join(codes)} » ({end - start} caractères)"
@@ -260,7 +255,7 @@ class Annotator(anywidget.AnyWidget):
             return [store.remove(self.coder, content["id"])]
         if action == "recode":
             self.message = f"Code changé en « {content['code']} »"
-            return [store.update(self.coder, content["id"], code=self._known_code(content["code"]))]
+            return [store.update(self.coder, content["id"], code=content["code"])]
         if action == "memo":
             self.message = "Mémo enregistré"
             return [store.memo(self.coder, "coding", content["id"], content.get("memo", ""))]
@@ -278,11 +273,6 @@ class Annotator(anywidget.AnyWidget):
             self.message = "Action annulée" if action == "undo" else "Action rétablie"
             return [event]
         raise AtelierError(f"action inconnue : « {action} »")
-
-    def _known_code(self, code: str) -> str:
-        if code not in self._codebook_paths:
-            raise AtelierError(f"code inconnu : « {code} »")
-        return code
 
 
 class Extracts(anywidget.AnyWidget):

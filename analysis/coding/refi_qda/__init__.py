@@ -23,7 +23,8 @@ XML reading, element helpers), :mod:`.codes` (codes and ``.qdc`` files), :mod:`.
 """
 
 from .archive import MAX_ENTRIES, MAX_TOTAL_MB
-from .codes import CODEBOOK_NS, NEUTRAL_COLOUR, export_codebook, import_codebook
+from ..codebook import NEUTRAL_COLOUR
+from .codes import CODEBOOK_NS, export_codebook, import_codebook
 from .exporting import PROJECT_NS, export_project
 from .importing import FALLBACK_CODER, import_project
 from .positions import CONVENTION_NAMES, CONVENTIONS, TOOL_POSITIONS, NormalisedText, Units

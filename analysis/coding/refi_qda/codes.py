@@ -16,7 +16,7 @@ from xml.etree import ElementTree as ET
 import pandas as pd
 
 from ... import __version__
-from ..codebook import FIELDS as CODEBOOK_FIELDS, CodebookError, add_codes, load_codebook
+from ..codebook import FIELDS as CODEBOOK_FIELDS, NEUTRAL_COLOUR, CodebookError, add_codes, load_codebook
 from ...corpus.store import Corpus
 from ...errors import AtelierError, InputError
 from ...fsio import atomic_write_bytes
@@ -24,7 +24,6 @@ from ...corpus.metadata import slugify
 from .archive import _child, _children, _guid, _guid_of, _note_refs, _parse_xml, _sub, _text_of, _xml_bytes
 
 CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
-NEUTRAL_COLOUR = "#9E9E9E"
 _SECTIONS = {"include": "Inclure", "exclude": "Exclure", "example": "Exemple", "path": "Chemin"}
 _SECTION_SPLIT = re.compile(r"\n\n(Inclure|Exclure|Exemple|Chemin) : ")
 _CODE_PATH = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*(?:/[a-z0-9]+(?:-[a-z0-9]+)*)*")

@@ -17,6 +17,7 @@ from ..queries import current_codings
 from .archive import _clean_xml, _guid, _sub, _xml_bytes, _zip_bytes
 from .codes import _append_codes, _code_rows, _load_codebook_or_empty
 from .positions import Units, _convention
+from ..store import CodingStore
 
 PROJECT_NS = "urn:QDA-XML:project:1.0"
 _VARIABLE_COLUMNS = [c for c in STANDARD_COLUMNS if c not in ("doc_id", "source", "source_sha256", "text_sha256")]
@@ -110,10 +111,10 @@ def export_project(corpus: Corpus, out_path: Path | str, tool: str = "qualcoder"
     are left out with their codings and memos; the summary counts the private ones exported.
     """
     convention = _convention(tool, positions)
-    coder_names = sorted({check_coder(c) for c in coders}) if coders else corpus.codings.coders()
+    coder_names = sorted({check_coder(c) for c in coders}) if coders else CodingStore.of(corpus).coders()
     current = corpus.documents()
     documents = current[publishable(current)].reset_index(drop=True) if public_only else current
-    replay = corpus.codings.replay(coder_names or None)
+    replay = CodingStore.of(corpus).replay(coder_names or None)
     placed = current_codings(corpus, coder_names or None)
     placed = placed[placed["doc_id"].isin(set(current["doc_id"]))]
     left_out = len(replay.codings) - len(placed)

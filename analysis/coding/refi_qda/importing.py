@@ -27,11 +27,12 @@ from ...corpus.metadata import (
     CORE_COLUMNS, SETTABLE_COLUMNS, canonical_consent, canonical_genre, canonical_level, parse_bool,
     parse_consent_date, parse_date, slugify,
 )
-from ...corpus.readers.base import decode_text
+from ...textio import decode_text
 from .archive import MAX_ENTRIES, MAX_TOTAL_MB, _Archive, _child, _children, _guid_of, _parse_xml, _read_archive
 from .codes import _new_codes, _read_codes
 from .positions import CONVENTIONS, NormalisedText, Units, _choose_convention
 from .sources import _Source, _read_sources
+from ..store import CodingStore
 
 FALLBACK_CODER = "import-refi"
 _DOC_EXTENSION = re.compile(r"\.(txt|docx?|odt|rtf|pdf|html?|md|vtt|srt)$", re.IGNORECASE)
@@ -169,7 +170,7 @@ def _plan_import(corpus: Corpus, path: Path, sources: list[_Source], codes: dict
     table = corpus.documents(include_replaced=True)
     replaced = set(table["replaces"]) if "replaces" in table else set()
     existing_ids = set(table["doc_id"])
-    known = corpus.codings.replay().codings
+    known = CodingStore.of(corpus).replay().codings
     # Counted, not a set: a tool may hold the same coding twice, and the corpus may hold it already.
     already = Counter((r.coder, r.doc_id, int(r.start), int(r.end), r.code) for r in known.itertuples())
     by_hash: dict[str, str] = {}
@@ -271,7 +272,7 @@ def _commit(corpus: Corpus, path: Path, plan: _Plan, new_codes: pd.DataFrame | N
     if new_codes is not None:
         corpus.root.mkdir(parents=True, exist_ok=True)
         add_codes(corpus.codebook_path, new_codes)
-    store = corpus.codings
+    store = CodingStore.of(corpus)
     for coding in plan.codings:
         store.add(**coding)
     current = {(m.coder, m.target, m.ref): m.memo for m in store.replay().memos.itertuples()}

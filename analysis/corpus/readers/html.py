@@ -6,7 +6,8 @@ from pathlib import Path
 
 from bs4 import BeautifulSoup, NavigableString, Tag
 
-from .base import ReadDocument, decode_text, first_line_title
+from ...textio import decode_text
+from .base import ReadDocument, first_line_title
 
 _INVISIBLE = ["script", "style", "noscript", "template", "head", "svg", "iframe", "object", "button", "form"]
 _HEADINGS = {f"h{n}": n for n in range(1, 7)}

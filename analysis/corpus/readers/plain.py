@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .base import ReadDocument, decode_text, first_line_title
+from ...textio import decode_text
+from .base import ReadDocument, first_line_title
 from .transcripts import format_turns, speaker_turns
 from .web_export import is_web_export, split_web_export
 

@@ -16,7 +16,8 @@ from bibtexparser.middlewares import LatexDecodingMiddleware, SeparateCoAuthors
 
 from ...errors import InputError
 from ..metadata import slugify
-from .base import ReadDocument, decode_text
+from ...textio import decode_text
+from .base import ReadDocument
 
 
 def _reference_document(

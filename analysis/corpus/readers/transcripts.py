@@ -14,7 +14,8 @@ from pathlib import Path
 import webvtt
 
 from ...errors import InputError
-from .base import ReadDocument, decode_text
+from ...textio import decode_text
+from .base import ReadDocument
 
 _TURN = re.compile(
     r"^\s*(?:\[(?P<time>\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?)\]\s*)?"
