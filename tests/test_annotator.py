@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from analysis import Corpus
-from analysis.widgets.annotator import Annotator, Extracts, OffsetMap, decorations
+from analysis.text.offsets import OffsetMap
+from analysis.widgets.annotator import Annotator, Extracts, decorations
 from analysis.coding.store import CodingStore
 
 CODEBOOK = (

@@ -7,7 +7,8 @@ from pathlib import Path
 from hypothesis import given, settings, strategies as st
 
 from analysis.textio import decode_text
-from analysis.corpus.readers.transcripts import format_turns, speaker_turns
+from analysis.corpus.readers.transcripts import speaker_turns
+from analysis.text.turns import format_turns
 from analysis.corpus.readers.web_export import split_web_export
 
 WORDS = st.sampled_from([

@@ -38,6 +38,7 @@ from .book_text import (
     dehyphenate, pdf_files, pdf_pages, search_index_text, tidy, visible_characters, visible_text,
 )
 from ..errors import AtelierError, InputError
+from ..text.turns import without_turn_label
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..corpus.store import Corpus
@@ -281,7 +282,6 @@ def safe_quotation(text: str, names: Mapping[str, str] | NameMatcher) -> str:
 
 # --- what must never be published -------------------------------------------------------
 
-_TURN_PREFIX = re.compile(r"^\s*(?:\[[\d:.,]+\]\s*)?(?:[A-ZÀ-ÖØ-Þ][\w.’'\- ]{0,40}?\s?:\s+)?")
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n+")
 
 
@@ -293,7 +293,7 @@ def normalise(text: str) -> str:
 def _sentences(text: str) -> list[str]:
     sentences = []
     for paragraph in re.split(r"\n\s*\n", text):
-        paragraph = _TURN_PREFIX.sub("", paragraph, count=1)
+        paragraph = without_turn_label(paragraph)
         sentences.extend(s.strip() for s in _SENTENCE_END.split(paragraph) if s.strip())
     return sentences
 

@@ -8,7 +8,7 @@ reopened notebook, a restarted kernel or a second annotator on the same document
 same thing (the browser asks every two seconds whether a log changed).
 
 Offsets are code points in the kernel and UTF-16 code units in the browser; every conversion
-happens here, in :class:`OffsetMap`, so that ``text[start:end]`` is exactly what was selected.
+happens here, through :class:`~analysis.text.offsets.OffsetMap`, so that ``text[start:end]`` is exactly what was selected.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from __future__ import annotations
 import re
 
 import anywidget
-import numpy as np
 import pandas as pd
 import traitlets
 
@@ -25,28 +24,12 @@ from ..coding.codebook import NEUTRAL_COLOUR, check_codebook, load_codebook, wit
 from ..coding.store import CodingStore, check_coder
 from ..corpus.store import Corpus
 from ..errors import AtelierError
+from ..text.offsets import OffsetMap
+from ..text.turns import TURN_LABEL
 from .assets import STATIC, widget_module
 from ..coding.queries import current_codings, extracts
 
-class OffsetMap:
-    """Code points ↔ UTF-16 code units for one text."""
-
-    def __init__(self, text: str):
-        widths = np.fromiter((2 if ord(c) > 0xFFFF else 1 for c in text), dtype=np.int64, count=len(text))
-        self._utf16 = np.concatenate([[0], np.cumsum(widths)])
-
-    def to_utf16(self, codepoint: int) -> int:
-        return int(self._utf16[codepoint])
-
-    def to_codepoint(self, utf16: int) -> int:
-        index = int(np.searchsorted(self._utf16, utf16))
-        if index >= len(self._utf16) or self._utf16[index] != utf16:
-            raise AtelierError(f"position {utf16} au milieu d’un caractère (paire de substitution UTF-16)")
-        return index
-
-
 _HEADING = re.compile(r"^#{1,6} .*$", re.MULTILINE)
-_TURN = re.compile(r"^(\[\d{2}:\d{2}:\d{2}\] )?([^\n:]{1,42}? : )", re.MULTILINE)
 _LIST_ITEM = re.compile(r"^- ", re.MULTILINE)
 
 
@@ -55,10 +38,10 @@ def decorations(text: str, is_transcript: bool) -> list[dict]:
     spans = [{"start": m.start(), "end": m.end(), "kind": "heading"} for m in _HEADING.finditer(text)]
     spans += [{"start": m.start(), "end": m.end(), "kind": "bullet"} for m in _LIST_ITEM.finditer(text)]
     if is_transcript:
-        for match in _TURN.finditer(text):
-            if match.group(1):
-                spans.append({"start": match.start(1), "end": match.end(1), "kind": "timestamp"})
-            spans.append({"start": match.start(2), "end": match.end(2), "kind": "speaker"})
+        for match in TURN_LABEL.finditer(text):
+            for group, kind in (("stamp", "timestamp"), ("label", "speaker")):
+                if match[group]:
+                    spans.append({"start": match.start(group), "end": match.end(group), "kind": kind})
     return spans
 
 

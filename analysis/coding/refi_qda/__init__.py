@@ -27,7 +27,8 @@ from ..codebook import NEUTRAL_COLOUR
 from .codes import CODEBOOK_NS, export_codebook, import_codebook
 from .exporting import PROJECT_NS, export_project
 from .importing import FALLBACK_CODER, import_project
-from .positions import CONVENTION_NAMES, CONVENTIONS, TOOL_POSITIONS, NormalisedText, Units
+from ...text.offsets import Units
+from .positions import CONVENTION_NAMES, CONVENTIONS, TOOL_POSITIONS, NormalisedText
 
 __all__ = [
     "CODEBOOK_NS", "CONVENTIONS", "CONVENTION_NAMES", "FALLBACK_CODER", "MAX_ENTRIES", "MAX_TOTAL_MB",

@@ -16,7 +16,8 @@ from ...corpus.metadata import CORE_COLUMNS, STANDARD_COLUMNS
 from ..queries import current_codings
 from .archive import _clean_xml, _guid, _sub, _xml_bytes, _zip_bytes
 from .codes import _append_codes, _code_rows, _load_codebook_or_empty
-from .positions import Units, _convention
+from ...text.offsets import Units
+from .positions import _convention
 from ..store import CodingStore
 
 PROJECT_NS = "urn:QDA-XML:project:1.0"

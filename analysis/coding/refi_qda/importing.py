@@ -30,7 +30,8 @@ from ...corpus.metadata import (
 from ...textio import decode_text
 from .archive import MAX_ENTRIES, MAX_TOTAL_MB, _Archive, _child, _children, _guid_of, _parse_xml, _read_archive
 from .codes import _new_codes, _read_codes
-from .positions import CONVENTIONS, NormalisedText, Units, _choose_convention
+from ...text.offsets import Units
+from .positions import CONVENTIONS, NormalisedText, _choose_convention
 from .sources import _Source, _read_sources
 from ..store import CodingStore
 

@@ -2,8 +2,8 @@
 
 The standard does not say in which unit text selections are counted, and tools differ: NVivo
 and MAXQDA count UTF-16 code units, ATLAS.ti and QualCoder code points, Taguette UTF-8 bytes.
-:class:`Units` converts offsets between a convention and code points, :class:`NormalisedText`
-maps a tool's text onto the corpus's (LF, NFC), and :func:`_choose_convention` detects the
+:class:`~analysis.text.offsets.Units` converts offsets between a convention and code points,
+:class:`NormalisedText` maps a tool's text onto the corpus's (LF, NFC), and :func:`_choose_convention` detects the
 convention of an imported archive from its selections.
 """
 
@@ -15,6 +15,7 @@ import unicodedata
 from typing import TYPE_CHECKING
 
 from ...errors import AtelierError
+from ...text.offsets import Units
 
 if TYPE_CHECKING:
     from .sources import _Source
@@ -24,48 +25,8 @@ TOOL_POSITIONS = {"nvivo": "utf16", "maxqda": "utf16", "atlasti": "codepoints", 
                   "taguette": "bytes"}
 CONVENTION_NAMES = {"codepoints": "points de code", "utf16": "unités UTF-16", "bytes": "octets UTF-8"}
 _NON_ASCII_RUN = re.compile("[^\x00-\x7f]+")
-_WIDE = {"utf16": re.compile("[\U00010000-\U0010ffff]"), "bytes": re.compile("[^\x00-\x7f]")}
 _ORIGIN_HINTS = {"nvivo": "utf16", "maxqda": "utf16", "atlas": "codepoints", "qualcoder": "codepoints",
                  "taguette": "bytes"}
-
-
-class Units:
-    """Offsets of a text counted in one convention's units, converted to and from code points."""
-
-    def __init__(self, text: str, convention: str):
-        self.positions: list[int] = []  # code point index of each character wider than one unit
-        self.starts: list[int] = []  # its offset in units
-        self.widths: list[int] = []
-        self.extras: list[int] = []  # units in excess of code points before it
-        extra = 0
-        if convention != "codepoints":
-            for match in _WIDE[convention].finditer(text):
-                width = 2 if convention == "utf16" else len(match.group().encode("utf-8"))
-                self.positions.append(match.start())
-                self.starts.append(match.start() + extra)
-                self.widths.append(width)
-                self.extras.append(extra)
-                extra += width - 1
-        self.total_extra = extra
-        self.length = len(text) + extra
-
-    def from_codepoint(self, offset: int) -> int:
-        index = bisect.bisect_left(self.positions, offset)
-        return offset + (self.extras[index] if index < len(self.extras) else self.total_extra)
-
-    def to_codepoint(self, unit: int) -> int | None:
-        """The code point offset of ``unit``; ``None`` outside the text or inside a character."""
-        if not 0 <= unit <= self.length:
-            return None
-        index = bisect.bisect_right(self.starts, unit) - 1
-        if index < 0:
-            return unit
-        start, width = self.starts[index], self.widths[index]
-        if unit == start:
-            return unit - self.extras[index]
-        if unit < start + width:
-            return None
-        return unit - self.extras[index] - (width - 1)
 
 
 class NormalisedText:

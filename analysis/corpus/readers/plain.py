@@ -6,7 +6,8 @@ from pathlib import Path
 
 from ...textio import decode_text
 from .base import ReadDocument, first_line_title
-from .transcripts import format_turns, speaker_turns
+from ...text.turns import format_turns
+from .transcripts import speaker_turns
 from .web_export import is_web_export, split_web_export
 
 

@@ -15,49 +15,23 @@ import webvtt
 
 from ...errors import InputError
 from ...textio import decode_text
+from ...text.turns import SOURCE_TURN, SPEAKER_PREFIX, TURN_START, format_turns, normal_timestamp
 from .base import ReadDocument
 
-_TURN = re.compile(
-    r"^\s*(?:\[(?P<time>\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?)\]\s*)?"
-    r"(?P<speaker>[A-ZÀ-ÖØ-Þ][\w.’'\- ]{0,40}?)\s?:\s+(?P<text>\S.*)$"
-)
 _VOICE = re.compile(r"^<v(?:\.[\w.]+)?\s+([^>]+)>(.*?)(?:</v>)?$", re.DOTALL)
 _TAG = re.compile(r"</?[^>]+>")
-_SPEAKER_PREFIX = re.compile(r"^(?P<speaker>[A-ZÀ-ÖØ-Þ][\w.’'\- ]{0,40}?)\s?:\s+(?P<text>.*)$", re.DOTALL)
-
-
-def _timestamp(value: str) -> str:
-    """``00:01:02.500`` → ``00:01:02``; ``1:02`` → ``00:01:02``."""
-    parts = value.replace(",", ".").split(".")[0].split(":")
-    parts = ["0"] * (3 - len(parts)) + parts
-    return ":".join(f"{int(p):02d}" for p in parts)
-
-
-def format_turns(turns: list[tuple[str, str, str]]) -> str:
-    """Turns ``(timestamp, speaker, text)`` as paragraphs; consecutive turns of one speaker merge."""
-    merged: list[list[str]] = []
-    for time, speaker, text in turns:
-        if merged and merged[-1][1] == speaker and speaker:
-            merged[-1][2] += " " + text
-        else:
-            merged.append([time, speaker, text])
-    lines = []
-    for time, speaker, text in merged:
-        stamp = f"[{time}] " if time else ""
-        lines.append(f"{stamp}{speaker} : {text}" if speaker else f"{stamp}{text}")
-    return "\n\n".join(lines) + "\n"
 
 
 def speaker_turns(text: str) -> list[tuple[str, str, str]] | None:
     """The turns of a plain transcript, or ``None`` if the text is not mostly speaker turns."""
-    paragraphs = [p.strip() for p in re.split(r"\n\s*\n|\n(?=\s*(?:\[\d|[A-ZÀ-Þ][\w.’'\- ]{0,40}?\s?:\s))", text) if p.strip()]
+    paragraphs = [p.strip() for block in re.split(r"\n\s*\n", text) for p in TURN_START.split(block) if p.strip()]
     if len(paragraphs) < 2:
         return None
     turns = []
     for paragraph in paragraphs:
-        match = _TURN.match(paragraph.replace("\n", " "))
+        match = SOURCE_TURN.match(paragraph.replace("\n", " "))
         if match:
-            time = _timestamp(match["time"]) if match["time"] else ""
+            time = normal_timestamp(match["time"]) if match["time"] else ""
             turns.append((time, match["speaker"].strip(), match["text"].strip()))
         else:
             turns.append(("", "", paragraph.replace("\n", " ")))
@@ -75,11 +49,11 @@ def _cue_turns(captions) -> list[tuple[str, str, str]]:
         speaker, text = (voice.group(1).strip(), voice.group(2)) if voice else ("", raw)
         text = " ".join(_TAG.sub("", text).split())
         if not voice:
-            prefixed = _SPEAKER_PREFIX.match(text)
+            prefixed = SPEAKER_PREFIX.match(text)
             if prefixed:
                 speaker, text = prefixed["speaker"].strip(), prefixed["text"]
         if text:
-            turns.append((_timestamp(caption.start), speaker, text))
+            turns.append((normal_timestamp(caption.start), speaker, text))
     return turns
 
 
