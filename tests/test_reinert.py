@@ -92,7 +92,7 @@ def test_two_blocks_with_disjoint_vocabularies_are_separated_exactly():
     assert split["chi2"] == pytest.approx(pearson_chi2([[3, 2, 0, 0], [0, 0, 2, 3]]))
     assert (split["split"], split["parent"], split["left"], split["right"]) == (1, 0, 1, 2)
     assert (split["size_left"], split["size_right"]) == (3, 3)
-    assert model.classes_.to_dict("index") == {1: {"node": 1, "size": 3}, 2: {"node": 2, "size": 3}}
+    assert model.class_nodes_.to_dict("index") == {1: {"node": 1, "size": 3}, 2: {"node": 2, "size": 3}}
 
 
 def test_a_term_shared_by_both_groups_adds_nothing_to_the_chi2():
@@ -222,7 +222,7 @@ def test_four_blocks_are_recovered():
     model = Reinert(n_clusters=4).fit(sparse.csr_matrix(X))
     assert model.n_clusters_ == 4
     assert adjusted_rand_score(truth, model.labels_) == 1
-    assert sorted(model.classes_["size"]) == [12, 18, 24, 30]
+    assert sorted(model.class_nodes_["size"]) == [12, 18, 24, 30]
     # each split separates blocks with no term in common, so each group's terms are absent
     # from the other group: the chi2 is N, the number of 1s in the class being split
     tree = model.tree_
@@ -231,7 +231,7 @@ def test_four_blocks_are_recovered():
     # on floating-point rounding (it differs between processors); each split cuts the largest class.
     parents = (tree["size_left"] + tree["size_right"]).tolist()
     assert parents[0] == 84 and parents == sorted(parents, reverse=True)
-    label = dict(zip(model.classes_["node"], model.classes_.index))  # leaf node -> label
+    label = dict(zip(model.class_nodes_["node"], model.class_nodes_.index))  # leaf node -> label
     node_1 = model.labels_ != label[2]  # node 0 was split into nodes 1 and 2
     node_3 = np.isin(model.labels_, [label[5], label[6]])  # node 1 into 3 and 4, 3 into 5 and 6
     assert tree["chi2"].tolist() == pytest.approx([X.sum(), X[node_1].sum(), X[node_3].sum()])
@@ -287,7 +287,7 @@ def test_min_term_frequency_drops_rare_terms_and_leaves_empty_segments_unclassif
     assert model.term_mask_.tolist() == [True, True, True, True, False]
     assert model.labels_[12] == 0 and model.labels_[13] == 0  # nothing left / nothing at all
     assert (model.labels_[:12] > 0).all()
-    assert model.classes_["size"].sum() == 12
+    assert model.class_nodes_["size"].sum() == 12
     kept = Reinert(n_clusters=2, min_term_frequency=3).fit(data)
     assert kept.term_mask_.tolist() == [True, True, True, True, True]
     assert (kept.labels_[:13] > 0).all() and kept.labels_[13] == 0
@@ -389,8 +389,8 @@ def test_random_binary_matrices(n_segments, n_terms, n_clusters, min_split_membe
         assert row.size_left + row.size_right >= min_split_members
         assert row.chi2 >= row.chi2_cut - 1e-9 > 0
         sizes[row.left], sizes[row.right] = row.size_left, row.size_right
-    assert model.classes_["size"].tolist() == np.bincount(model.labels_, minlength=k + 1)[1:].tolist()
-    assert [sizes[node] for node in model.classes_["node"]] == model.classes_["size"].tolist()
+    assert model.class_nodes_["size"].tolist() == np.bincount(model.labels_, minlength=k + 1)[1:].tolist()
+    assert [sizes[node] for node in model.class_nodes_["node"]] == model.class_nodes_["size"].tolist()
 
 
 # ------------------------------------------------------------- class profiles
@@ -532,7 +532,7 @@ def test_classification_stops_when_the_largest_class_cannot_be_split_as_rainette
     X, _ = four_blocks(sizes=(30, 24, 18, 12))
     rainette_like = Reinert(n_clusters=10, min_split_members=25).fit(X)
     parents = (rainette_like.tree_["size_left"] + rainette_like.tree_["size_right"]).tolist()
-    largest_left = max(rainette_like.classes_["size"])
+    largest_left = max(rainette_like.class_nodes_["size"])
     assert largest_left < 25 and all(size >= 25 for size in parents)
     with pytest.raises(ValueError, match="min_split_members doit être un entier ≥ 3"):
         Reinert(min_split_members=2).fit(X)
@@ -541,9 +541,9 @@ def test_classification_stops_when_the_largest_class_cannot_be_split_as_rainette
     same, left, right = np.zeros((20, 10), dtype=int), np.zeros((6, 10), dtype=int), np.zeros((6, 10), dtype=int)
     same[:, :3], left[:, 3:6], right[:, 6:9], left[:, 9], right[:, 9] = 1, 1, 1, 1, 1
     blocks = np.vstack([same, left, right])
-    assert Reinert(n_clusters=3, min_term_frequency=1).fit(blocks).classes_["size"].tolist() == [20, 12]
+    assert Reinert(n_clusters=3, min_term_frequency=1).fit(blocks).class_nodes_["size"].tolist() == [20, 12]
     assert Reinert(n_clusters=3, min_term_frequency=1, split_smaller_classes=True).fit(
-        blocks).classes_["size"].tolist() == [20, 6, 6]
+        blocks).class_nodes_["size"].tolist() == [20, 6, 6]
 
 
 MINI_DFM = np.array([[1, 1, 1, 0, 0], [0, 0, 1, 1, 0], [1, 0, 0, 0, 0], [1, 1, 1, 1, 0],
@@ -621,3 +621,21 @@ def test_rainette2_crosstab_keep_max():
                           "chi2": [10, 5, 8, 9, 8, 10, 8, 2, 2]})
     kept = table.loc[mutually_most_associated(table, "g1", "g2")]
     assert kept["g1"].tolist() == [11, 12] and kept["g2"].tolist() == [21, 23]
+
+
+def test_correspondence_analysis_decomposes_the_tables_inertia():
+    """The plane of the figures: the weighted squared coordinates of the rows sum, axis by axis,
+    to the table's inertia (Pearson's chi-squared over the total), and rows and columns agree
+    through the transition formula."""
+    from analysis.themes.reinert.ca import correspondence_analysis
+
+    table = np.array([[12, 3, 5, 0], [2, 14, 4, 1], [1, 2, 3, 11.0]])
+    rows, columns, shares = correspondence_analysis(table, n_axes=2)
+    total = table.sum()
+    row_mass = table.sum(axis=1) / total
+    eigenvalues = (row_mass[:, None] * rows ** 2).sum(axis=0)
+    inertia = chi2_contingency(table, correction=False)[0] / total
+    assert eigenvalues.sum() == pytest.approx(inertia)  # 3 rows: two axes hold everything
+    assert shares[:2] == pytest.approx(eigenvalues / inertia)
+    profiles = table / table.sum(axis=1, keepdims=True)
+    assert rows == pytest.approx(profiles @ columns / np.sqrt(eigenvalues))

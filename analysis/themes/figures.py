@@ -11,6 +11,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from .pipeline import Themes, shares_by
+from .reinert.ca import correspondence_analysis
 
 # Okabe-Ito then ColorBrewer Dark2: distinct for colour-blind readers, enough for 16 themes.
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#8C6D00", "#000000",
@@ -58,7 +59,7 @@ def dendrogram_figure(themes: Themes, n_terms: int = 6) -> Figure:
     figure = Figure(figsize=(10, 0.8 * len(sizes) + 1.2), layout="constrained")
     axes = figure.subplots()
     if tree is not None and len(tree):
-        label_of = {node: label for label, node in themes.model.estimator.classes_["node"].items()}
+        label_of = {node: label for label, node in themes.model.estimator.class_nodes_["node"].items()}
         depth, height, leaves = _tree_layout(tree)
         x_leaves = max(depth.values()) + 1
         for row in tree.itertuples():
@@ -148,13 +149,7 @@ def ca_plane_figure(themes: Themes, n_terms: int = 8) -> Figure:
         axes.text(0.5, 0.5, "Trop peu de classes pour un plan factoriel", ha="center", va="center")
         axes.axis("off")
         return figure
-    total = table.sum()
-    rows, cols = table.sum(axis=1) / total, table.sum(axis=0) / total
-    residuals = (table / total - np.outer(rows, cols)) / np.sqrt(np.outer(rows, cols))
-    u, s, vt = np.linalg.svd(residuals, full_matrices=False)
-    inertia = s ** 2 / np.sum(s ** 2)
-    term_xy = (vt[:2].T * s[:2]) / np.sqrt(cols)[:, None]
-    class_xy = (u[:, :2] * s[:2]) / np.sqrt(rows)[:, None]
+    class_xy, term_xy, inertia = correspondence_analysis(table)
     owner = top.drop_duplicates("term").set_index("term")["theme"]
     forms = top.drop_duplicates("term").set_index("term")["form"]
     axes.scatter(term_xy[:, 0], term_xy[:, 1], s=6, color=[theme_colour(owner[t]) for t in terms], alpha=0.6)

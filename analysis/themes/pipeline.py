@@ -16,13 +16,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from scipy import sparse
-from scipy.stats import chi2_contingency
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
 from ..corpus.store import Corpus, publishable
 from ..coding.queries import segment_presence
-from .reinert import characteristic_segments, class_profiles
+from .reinert import characteristic_segments, class_profiles, signed_yates_chi2
 from ..text.french import FrenchVectorizer
 from .topics import ThemeModel, fit_model
 
@@ -202,13 +201,6 @@ def shares_by(themes: Themes, attribute: str) -> pd.DataFrame:
     return table.rename_axis(index=attribute, columns="theme")
 
 
-def _signed_chi2(table: np.ndarray) -> float:
-    chi2 = chi2_contingency(table, correction=True)[0] if table.min() >= 0 and table.sum(axis=0).all() \
-        and table.sum(axis=1).all() else 0.0
-    expected = table.sum(axis=1)[0] * table.sum(axis=0)[0] / table.sum()
-    return float(chi2 if table[0, 0] >= expected else -chi2)
-
-
 def theme_code_association(themes: Themes, codings: pd.DataFrame) -> pd.DataFrame:
     """Theme × code: segments sharing both, and the signed chi-squared of their association."""
     presence = segment_presence(codings, themes.segments)
@@ -217,9 +209,9 @@ def theme_code_association(themes: Themes, codings: pd.DataFrame) -> pd.DataFram
         coded = presence[code].to_numpy()
         for theme in sorted(set(themes.segments["theme"]) - {0}):
             member = themes.segments["theme"].to_numpy() == theme
-            table = np.array([[np.sum(member & coded), np.sum(member & ~coded)],
-                              [np.sum(~member & coded), np.sum(~member & ~coded)]])
-            rows.append({"theme": theme, "code": code, "segments": int(table[0, 0]), "chi2": _signed_chi2(table)})
+            both = int(np.sum(member & coded))
+            chi2 = signed_yates_chi2(both, member.sum(), coded.sum(), len(member))
+            rows.append({"theme": theme, "code": code, "segments": both, "chi2": float(chi2)})
     return pd.DataFrame(rows, columns=["theme", "code", "segments", "chi2"])
 
 
@@ -271,4 +263,4 @@ def suggest_segments(themes: Themes, codings: pd.DataFrame, code: str, n: int = 
 
 __all__ = ["Themes", "run_themes", "person_names_of", "class_terms", "top_forms", "characteristic_passages",
            "person_name_words", "names_among_top_forms", "shares_by", "theme_code_association", "agreement_with_codes",
-           "suggest_segments", "accept_suggestion"]
+           "suggest_segments"]
