@@ -7,6 +7,7 @@ import io
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from analysis import fsio
@@ -152,6 +153,24 @@ def test_plane_summary_updates_after_an_edit(exercise):
     assert widget.revision > revision
     members = {q["name"]: q["members"] for q in widget.summary["quadrants"]}
     assert "POP" in members["déterminante"] + members["relais"]
+
+
+def test_every_view_of_the_plane_colours_its_quadrants_alike(exercise):
+    """The matrix editor, the presentation and the book draw the plane with micmac's one palette."""
+    from matplotlib.colors import to_hex
+
+    from analysis.prospective.micmac import QUADRANT_COLOURS, plane, validate_influence
+    from analysis.publication.tables import influence_plane_figure
+    from analysis.widgets.presentation import build_presentation
+
+    assert MatrixEditor(exercise, "influence").summary["colours"] == QUADRANT_COLOURS
+    computed = plane(validate_influence(pd.read_csv(exercise / "influence.csv", index_col=0)))
+    assert computed.power > 1 and set(computed.table["quadrant"]) <= set(QUADRANT_COLOURS)
+    html = Path(build_presentation(exercise, exercise / "presentation.html")["path"]).read_text(encoding="utf-8")
+    figure = influence_plane_figure(computed)
+    drawn = {to_hex(c).upper() for collection in figure.axes[0].collections for c in collection.get_facecolors()}
+    for quadrant in set(computed.table["quadrant"]):
+        assert QUADRANT_COLOURS[quadrant] in html and QUADRANT_COLOURS[quadrant] in drawn
 
 
 def test_scenario_summary_updates_after_an_edit(exercise):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -25,27 +24,25 @@ def _notice(exercise: Exercise) -> None:
 
 
 def _micmac(_corpus: Corpus, args: argparse.Namespace) -> int:
-    from ..prospective.micmac import direct, indirect, quadrants, rank_shifts, validate_influence
+    from ..prospective.micmac import direct, plane, rank_shifts, validate_influence
 
     exercise = Exercise.open(args.folder)
     _notice(exercise)
     variables = exercise.variables().set_index("code")["name"]
     matrix = validate_influence(exercise.influence(), list(variables.index), potential=args.potential)
     direct_table = direct(matrix)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        indirect_table, power = indirect(matrix)
-    for warning in caught:
-        print(f"attention : {warning.message}")
-    table = quadrants(indirect_table).assign(name=variables)
-    shifts = rank_shifts(direct_table, indirect_table)
+    indirect_plane = plane(matrix)
+    for warning in indirect_plane.warnings:
+        print(f"attention : {warning}")
+    table = indirect_plane.table.assign(name=variables)
+    shifts = rank_shifts(direct_table, indirect_plane.table)
     shown = pd.DataFrame({
         "variable": table.index, "nom": table["name"], "influence directe": direct_table["influence"],
         "dépendance directe": direct_table["dependence"], "rang influence (indirect)": table["influence_rank"],
         "rang dépendance (indirect)": table["dependence_rank"], "glissement influence": shifts["influence_shift"],
         "quadrant": table["quadrant"],
     }).sort_values("rang influence (indirect)")
-    print(f"Influences indirectes : matrice élevée à la puissance {power} (classement stable).")
+    print(f"Influences indirectes : matrice élevée à la puissance {indirect_plane.power} (classement stable).")
     if args.csv:
         spreadsheet_safe(shown).to_csv(sys.stdout, index=False, lineterminator="\n")
     else:

@@ -38,6 +38,7 @@ from __future__ import annotations
 import numbers
 import warnings
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 import networkx as nx
 import numpy as np
@@ -56,6 +57,9 @@ __all__ = [
     "direct",
     "indirect",
     "quadrants",
+    "QUADRANT_COLOURS",
+    "Plane",
+    "plane",
     "rank_shifts",
     "influence_graph",
 ]
@@ -73,8 +77,10 @@ RESULT = "résultat"  # also called dépendante: low influence, high dependence
 AUTONOMOUS = "autonome"  # also called exclue: low influence, low dependence
 REGULATING = "régulatrice"  # near the centre of the plane (optional)
 
-TABLE_COLUMNS = ["influence", "dependence", "influence_norm", "dependence_norm",
-                 "influence_rank", "dependence_rank"]
+#: The one palette of the plane (Okabe-Ito, safe for colour-blind readers), for every view of it:
+#: the book's figure, the presentation and the matrix editor.
+QUADRANT_COLOURS = {DETERMINANT: "#0072B2", RELAY: "#D55E00", RESULT: "#009E73", AUTONOMOUS: "#CC79A7",
+                    REGULATING: "#666666"}
 
 
 class IndirectWarning(UserWarning):
@@ -420,6 +426,37 @@ def quadrants(table: pd.DataFrame, regulating: float = 0.0) -> pd.DataFrame:
     result = table.copy()
     result["quadrant"] = pd.Series(labels, index=table.index, dtype=object)
     return result
+
+
+@dataclass(frozen=True)
+class Plane:
+    """The influence/dependence plane as every view draws it."""
+
+    #: :func:`direct` or :func:`indirect` table with its ``quadrant`` column (:func:`quadrants`).
+    table: pd.DataFrame
+    #: The power of the matrix used (``None`` for the direct plane).
+    power: int | None
+    #: Why the indirect ranking may not be settled (:class:`IndirectWarning` messages, in French).
+    warnings: list[str] = field(default_factory=list)
+
+
+def plane(matrix: pd.DataFrame, indirect_plane: bool = True, potential: bool = False, max_power: int = 30,
+          regulating: float = 0.0) -> Plane:
+    """The direct or indirect plane of a direct influence matrix: its variables in their quadrants.
+
+    Examples
+    --------
+    >>> m = pd.DataFrame([[0, 3, 1], [0, 0, 2], [1, 0, 0]], index=list("ABC"), columns=list("ABC"))
+    >>> plane(m, indirect_plane=False).table["quadrant"].tolist()
+    ['déterminante', 'résultat', 'résultat']
+    """
+    if not indirect_plane:
+        return Plane(quadrants(direct(matrix, potential=potential), regulating), None)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", IndirectWarning)
+        table, power = indirect(matrix, max_power=max_power, potential=potential)
+    messages = [str(w.message) for w in caught if issubclass(w.category, IndirectWarning)]
+    return Plane(quadrants(table, regulating), power, messages)
 
 
 def rank_shifts(direct_table: pd.DataFrame, indirect_table: pd.DataFrame) -> pd.DataFrame:

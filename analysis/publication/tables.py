@@ -7,6 +7,7 @@ from matplotlib.figure import Figure
 
 from .render import Html, figure_label, html, join, paragraph
 from ..prospective.exercise import SCALES
+from ..prospective.micmac import QUADRANT_COLOURS, Plane
 
 INVENTORY_LABELS = {
     "title": "Titre", "genre": "Genre", "year": "Année", "organisation": "Organisation",
@@ -72,15 +73,10 @@ def genre_year_figure(inventory: pd.DataFrame) -> Figure:
     return figure
 
 
-QUADRANT_COLOURS = {"déterminante": "#0072B2", "relais": "#D55E00", "résultat": "#009E73", "autonome": "#CC79A7",
-                    "régulatrice": "#666666"}
-
-
-def influence_plane_figure(table: pd.DataFrame, power: int) -> Figure:
-    """The influence/dependence plane of a structural analysis, quadrants coloured (French labels).
-
-    ``table`` is :func:`analysis.prospective.micmac.quadrants` of the indirect table.
-    """
+def influence_plane_figure(plane: Plane) -> Figure:
+    """The indirect influence/dependence plane of a structural analysis (:func:`analysis.prospective.micmac.plane`),
+    quadrants coloured (French labels)."""
+    table, power = plane.table, plane.power
     figure = Figure(figsize=(8, 6), layout="constrained")
     axes = figure.subplots()
     x, y = table["dependence_norm"] * 100, table["influence_norm"] * 100

@@ -32,7 +32,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import warnings
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -380,24 +379,22 @@ class MatrixEditor(anywidget.AnyWidget):
         from ..prospective import micmac
 
         if indirect_plane:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", micmac.IndirectWarning)
-                table, power = micmac.indirect(self._matrix())
-            caption = f"Plan influence/dépendance indirectes (puissance {power})"
-        else:
+            computed = micmac.plane(self._matrix())
+            placed, caption = computed.table, f"Plan influence/dépendance indirectes (puissance {computed.power})"
+        else:  # the actors' direct influences (0–4, MACTOR's scale): row and column sums
             values = self._matrix().replace("", "0").astype(int)
             table = pd.DataFrame({"influence": values.sum(axis=1), "dependence": values.sum(axis=0)})
             total = float(values.to_numpy().sum()) or 1.0
             table["influence_norm"], table["dependence_norm"] = table["influence"] / total, table["dependence"] / total
-            caption = "Plan influence/dépendance directes"
-        placed = micmac.quadrants(table)
+            placed, caption = micmac.quadrants(table), "Plan influence/dépendance directes"
         points = [{"code": code, "x": float(r["dependence_norm"]), "y": float(r["influence_norm"]),
                    "quadrant": r["quadrant"]} for code, r in placed.iterrows()]
         order = [micmac.DETERMINANT, micmac.RELAY, micmac.AUTONOMOUS, micmac.RESULT]
         members = {q: [p["code"] for p in sorted(points, key=lambda p: -p["y"]) if p["quadrant"] == q] for q in order}
         return {"kind": "plane", "caption": caption, "points": points,
                 "mean_x": float(placed["dependence_norm"].mean()), "mean_y": float(placed["influence_norm"].mean()),
-                "quadrants": [{"name": q, "members": members[q]} for q in order]}
+                "quadrants": [{"name": q, "members": members[q]} for q in order],
+                "colours": micmac.QUADRANT_COLOURS}
 
     def _positions_summary(self) -> dict:
         values = self._matrix().apply(lambda column: column.map(lambda v: int(v.replace("+", "") or 0)))

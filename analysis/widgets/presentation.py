@@ -42,13 +42,13 @@ import json
 import math
 import re
 import shutil
-import warnings
 from pathlib import Path
 
 import pandas as pd
 
 from ..errors import AtelierError
 from ..prospective.exercise import ILLUSTRATIVE_NOTICE, Exercise
+from ..prospective.micmac import AUTONOMOUS, DETERMINANT, QUADRANT_COLOURS, RELAY, RESULT, plane
 
 __all__ = ["VIEWS", "build_presentation", "export_views"]
 
@@ -57,19 +57,16 @@ VIEWS = ["titre", "matrice", "plan", "scenarios", "boite", "acteurs", "leviers",
 FONT = "DejaVu Sans, Liberation Sans, Arial, sans-serif"
 TEXT_PX = 24  # smallest text, in SVG user units (1 unit = 1 CSS px at 1920×1080)
 CELL = 44
-# Okabe-Ito
-BLUE, VERMILLION, GREEN, PINK, ORANGE, SKY, YELLOW, BLACK = (
-    "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
+VERMILLION, ORANGE = "#D55E00", "#E69F00"  # Okabe-Ito
 SCALE_COLOURS = ["#FFFFFF", "#C6DBEF", "#6BAED6", "#08519C"]  # 0..3, sequential blues
 POTENTIAL_COLOUR = ORANGE
 DIAGONAL_COLOUR = "#BDBDBD"
-QUADRANTS = {  # micmac label -> (title, colour, tint, corner)
-    "déterminante": ("Déterminantes (motrices)", BLUE, "#E3F0F9", "top-left"),
-    "relais": ("Relais (enjeux)", VERMILLION, "#FBE9DF", "top-right"),
-    "résultat": ("Résultats (dépendantes)", GREEN, "#E0F3EE", "bottom-right"),
-    "autonome": ("Autonomes (exclues)", "#6B4C9A", "#EFEAF5", "bottom-left"),
+_QUADRANT_PLACES = {  # micmac label -> (title, corner); colours from micmac.QUADRANT_COLOURS
+    DETERMINANT: ("Déterminantes (motrices)", "top-left"),
+    RELAY: ("Relais (enjeux)", "top-right"),
+    RESULT: ("Résultats (dépendantes)", "bottom-right"),
+    AUTONOMOUS: ("Autonomes (exclues)", "bottom-left"),
 }
-_JS_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
 
 
 # --- small helpers ------------------------------------------------------------------------------
@@ -283,13 +280,9 @@ def _plane_labels(points: list[tuple[str, float, float]], bounds, reserved) -> l
 
 
 def _view_plane(context: _Context) -> tuple[str, str]:
-    from ..prospective.micmac import indirect, quadrants
     variables = context.variables()
-    raw = context.influence()
-    with warnings.catch_warnings(record=True):
-        warnings.simplefilter("always")
-        table, power = indirect(raw)
-    table = quadrants(table)
+    indirect_plane = plane(context.influence())
+    table, power = indirect_plane.table, indirect_plane.power
     xs = table["dependence_norm"].to_numpy() * 100
     ys = table["influence_norm"].to_numpy() * 100
     width, height = 1120, 800
@@ -307,7 +300,8 @@ def _view_plane(context: _Context) -> tuple[str, str]:
     mx, my = sx(100 / len(table)), sy(100 / len(table))
     parts = [_svg_open(width, height, "Plan influence/dépendance indirectes")]
     x0, y0, x1, y1 = left, top, width - right, height - bottom
-    for key, (title, colour, tint, corner) in QUADRANTS.items():
+    for key, (title, corner) in _QUADRANT_PLACES.items():
+        tint = _mix("#FFFFFF", QUADRANT_COLOURS[key], 0.12)
         qx0, qx1 = (x0, mx) if "left" in corner else (mx, x1)
         qy0, qy1 = (y0, my) if "top" in corner else (my, y1)
         parts.append(f'<rect x="{qx0:.1f}" y="{qy0:.1f}" width="{qx1 - qx0:.1f}" height="{qy1 - qy0:.1f}" fill="{tint}"/>')
@@ -315,7 +309,7 @@ def _view_plane(context: _Context) -> tuple[str, str]:
                  f'stroke-dasharray="8 6"/>')
     parts.append(f'<line x1="{x0}" y1="{my:.1f}" x2="{x1}" y2="{my:.1f}" stroke="#333" stroke-width="2" '
                  f'stroke-dasharray="8 6"/>')
-    for key, (title, colour, tint, corner) in QUADRANTS.items():
+    for title, corner in _QUADRANT_PLACES.values():
         tx = x0 + 12 if "left" in corner else x1 - 12
         ty = y0 + 22 if "top" in corner else y1 - 22
         parts.append(_text(tx, ty, title, size=26, anchor="start" if "left" in corner else "end",
@@ -330,7 +324,7 @@ def _view_plane(context: _Context) -> tuple[str, str]:
     parts.append(_text(30, (y0 + y1) / 2, "Influence indirecte (% du total) →", anchor="middle", rotate=-90))
     points = [(code, sx(x), sy(y)) for code, x, y in zip(table.index, xs, ys)]
     for (code, px, py), quadrant in zip(points, table["quadrant"]):
-        colour = QUADRANTS[quadrant][1]
+        colour = QUADRANT_COLOURS[quadrant]
         parts.append(f'<circle cx="{px:.1f}" cy="{py:.1f}" r="9" fill="{colour}" stroke="#000" stroke-width="2"/>')
     reserved = [(x0, y0, x0 + 300, y0 + 44), (x1 - 240, y0, x1, y0 + 44), (x0, y1 - 44, x0 + 300, y1),
                 (x1 - 330, y1 - 44, x1, y1)]
@@ -339,7 +333,8 @@ def _view_plane(context: _Context) -> tuple[str, str]:
     parts.append("</svg>")
     names = variables.set_index("code")["name"]
     groups = []
-    for key, (title, colour, tint, corner) in QUADRANTS.items():
+    for key, (title, _) in _QUADRANT_PLACES.items():
+        colour = QUADRANT_COLOURS[key]
         members = table.index[table["quadrant"] == key]
         if not len(members):
             continue

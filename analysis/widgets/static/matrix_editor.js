@@ -10,7 +10,6 @@ function s(tag, attrs = {}, text) {
   return node;
 }
 
-const QUADRANT_COLOURS = {"déterminante": "#d55e00", "relais": "#0072b2", "résultat": "#009e73", "autonome": "#7a7a7a", "régulatrice": "#cc79a7"};
 const shown = (v) => (v === "" ? "" : v.replace("-", "−"));
 
 function shade(value, scale) {
@@ -202,10 +201,10 @@ function render({model, el}) {
     svg.append(s("line", {x1: X(summary.mean_x), x2: X(summary.mean_x), y1: 8, y2: H - pad, stroke: "#9aa5b1", "stroke-dasharray": "4 3"}));
     svg.append(s("line", {x1: pad, x2: W - 8, y1: Y(summary.mean_y), y2: Y(summary.mean_y), stroke: "#9aa5b1", "stroke-dasharray": "4 3"}));
     const corner = (text, x, y, anchor, colour) => svg.append(s("text", {x, y, "text-anchor": anchor, class: "me-corner-label", fill: colour}, text));
-    corner("déterminantes", pad + 4, 20, "start", QUADRANT_COLOURS["déterminante"]);
-    corner("relais", W - 12, 20, "end", QUADRANT_COLOURS["relais"]);
-    corner("autonomes", pad + 4, H - pad - 6, "start", QUADRANT_COLOURS["autonome"]);
-    corner("résultats", W - 12, H - pad - 6, "end", QUADRANT_COLOURS["résultat"]);
+    corner("déterminantes", pad + 4, 20, "start", summary.colours["déterminante"]);
+    corner("relais", W - 12, 20, "end", summary.colours["relais"]);
+    corner("autonomes", pad + 4, H - pad - 6, "start", summary.colours["autonome"]);
+    corner("résultats", W - 12, H - pad - 6, "end", summary.colours["résultat"]);
     svg.append(s("text", {x: (W + pad) / 2, y: H - 6, "text-anchor": "middle", class: "me-axis"}, "dépendance →"));
     svg.append(s("text", {x: 12, y: (H - pad) / 2, "text-anchor": "middle", class: "me-axis",
                           transform: `rotate(-90 12 ${(H - pad) / 2})`}, "influence →"));
@@ -219,7 +218,7 @@ function render({model, el}) {
     for (const spot of spots.values()) {
       const g = s("g", {class: "me-point"});
       spot.codes.forEach((code) => g.append(s("circle", {cx: spot.x, cy: spot.y, r: 4.5, "data-code": code,
-                                                          fill: QUADRANT_COLOURS[spot.quadrant] || "#555"})));
+                                                          fill: summary.colours[spot.quadrant] || "#555"})));
       g.append(s("text", {x: spot.x + 6, y: spot.y + 4, class: "me-point-label"}, spot.codes.join(", ")));
       svg.append(g);
     }
@@ -227,7 +226,7 @@ function render({model, el}) {
   };
 
   const quadrantList = (summary) => h("div", {class: "me-quadrants"}, ...summary.quadrants.map((q) => h("div", {class: "me-quadrant"},
-    h("span", {class: "me-quadrant-name", style: `color:${QUADRANT_COLOURS[q.name]}`}, q.name),
+    h("span", {class: "me-quadrant-name", style: `color:${summary.colours[q.name]}`}, q.name),
     h("span", {class: "me-quadrant-members", "data-quadrant": q.name}, q.members.length ? q.members.join(" · ") : "—"))));
 
   const bars = (summary) => {
