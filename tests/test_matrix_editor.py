@@ -275,6 +275,22 @@ def test_semicolon_crlf_and_bom_are_kept(exercise):
     assert path.read_bytes() == before
 
 
+def test_a_windows_1252_table_is_edited_in_its_own_encoding(exercise):
+    """French Excel's plain « CSV » is Windows-1252: read as every exercise table, written back alike."""
+    path = exercise / "crossimpact.csv"
+    text = path.read_text(encoding="utf-8")
+    assert "é" in text
+    path.write_bytes(text.encode("cp1252"))
+    widget = MatrixEditor(exercise, "crossimpact")
+    assert widget.error == ""
+    row, column = next((i, j) for i, values in enumerate(widget.cells) for j, value in enumerate(values)
+                       if value == "0")
+    send(widget, action="set", row=row, column=column, value="1")
+    assert widget.error == ""
+    written = path.read_bytes().decode("cp1252")
+    assert written.count("\n") == text.count("\n") and "é" in written and written != text
+
+
 def test_external_changes_are_shown_on_sync(exercise):
     widget = MatrixEditor(exercise, "influence")
     path = exercise / "influence.csv"

@@ -56,6 +56,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from openpyxl.utils import get_column_letter
 
 from .cib import CIB_SCALE, GMA_SCALE, IMPACT_LIMIT, _blocks, _field, _label
 from ..errors import InputError
@@ -80,17 +81,8 @@ def _read_bytes(path: Path) -> bytes:
         raise InputError(path, f"fichier illisible ({error.strerror})") from None
 
 
-def _column_letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(ord("A") + rest) + letters
-    return letters
-
-
 def _where(row: int, column: int) -> str:
-    return f"ligne {row + 1}, colonne {_column_letter(column)}"
+    return f"ligne {row + 1}, colonne {get_column_letter(column + 1)}"
 
 
 def _read_grid(path: Path, sheet) -> list[list]:
@@ -109,7 +101,7 @@ def _read_grid(path: Path, sheet) -> list[list]:
         grid = [[None if (isinstance(v, float) and math.isnan(v)) or v is None else v for v in row]
                 for row in table.itertuples(index=False)]
     else:
-        text, delimiter = csv_text(path, data)
+        text, delimiter, _ = csv_text(path, data)
         grid = [list(row) for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
     cleaned = []
     for row in grid:

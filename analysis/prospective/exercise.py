@@ -49,17 +49,18 @@ def table_path(folder: Path, name: str) -> Path | None:
     return None
 
 
-def csv_text(path: Path, data: bytes) -> tuple[str, str]:
-    """The text and the separator of a CSV as spreadsheets save it: UTF-8 with or without BOM or
-    Windows-1252 (the corpus's decoding policy), separated by ``;`` (French Excel), ``,`` or tabs."""
-    text = decode_text(path, data)[0].lstrip("\ufeff")
+def csv_text(path: Path, data: bytes) -> tuple[str, str, str]:
+    """The text, the separator and the encoding of a CSV as spreadsheets save it: UTF-8 with or
+    without BOM or Windows-1252 (the corpus's decoding policy), separated by ``;`` (French Excel),
+    ``,`` or tabs."""
+    text, encoding = decode_text(path, data)
     sample = "\n".join(text.splitlines()[:20])
     try:
         delimiter = csv.Sniffer().sniff(sample, delimiters=";,\t").delimiter
     except csv.Error:  # one column, or nothing to tell the separators apart
         first = next((line for line in text.splitlines() if line.strip()), "")
         delimiter = max(";,\t", key=first.count)
-    return text, delimiter
+    return text, delimiter, encoding
 
 
 def check_workbook(path: Path) -> None:
@@ -93,7 +94,7 @@ def read_sheet(path: Path, **options) -> pd.DataFrame:
             return pd.read_excel(path, dtype=str, keep_default_na=False, **options)
         except Exception as error:  # pandas and openpyxl raise many types for damaged files
             raise InputError(path, f"tableau illisible ({error.__class__.__name__} : {error})") from None
-    text, delimiter = csv_text(path, path.read_bytes())
+    text, delimiter, _ = csv_text(path, path.read_bytes())
     try:
         return pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False, **options)
     except pd.errors.EmptyDataError:

@@ -39,10 +39,11 @@ from pathlib import Path
 import anywidget
 import pandas as pd
 import traitlets
+from openpyxl.utils import get_column_letter
 
 from ..errors import AtelierError
 from .assets import STATIC, widget_module
-from ..prospective.exercise import Exercise, check_workbook, read_listing, table_path
+from ..prospective.exercise import Exercise, check_workbook, csv_text, read_listing, table_path
 from ..fsio import atomic_write_bytes, spreadsheet_safe_cell
 
 NOTE_COLUMNS = ["row", "column", "value", "reason", "timestamp"]
@@ -97,14 +98,8 @@ class CsvGrid(_Grid):
     def __init__(self, path: Path):
         self.path = path
         data = path.read_bytes()
-        self.bom = data.startswith(b"\xef\xbb\xbf")
-        try:
-            text = data[3 if self.bom else 0:].decode("utf-8")
-        except UnicodeDecodeError:
-            raise AtelierError(f"{path} : le fichier n’est pas en UTF-8 ; enregistrez-le en « CSV UTF-8 » "
-                               "depuis le tableur") from None
-        first = text.split("\n", 1)[0]
-        self.delimiter = max([",", ";", "\t"], key=first.count)
+        # Decoded as every exercise table is, and written back in the same encoding (BOM included).
+        text, self.delimiter, self.encoding = csv_text(path, data)
         self.lines = text.splitlines(keepends=True)
         if any(line.count('"') % 2 for line in self.lines):
             raise AtelierError(f"{path} : une case contient un retour à la ligne ; l’éditeur ne sait pas "
@@ -122,7 +117,12 @@ class CsvGrid(_Grid):
         self.lines[row] = out.getvalue() + ending
 
     def to_bytes(self) -> bytes:
-        return (b"\xef\xbb\xbf" if self.bom else b"") + "".join(self.lines).encode("utf-8")
+        text = "".join(self.lines)
+        try:
+            return text.encode(self.encoding)
+        except UnicodeEncodeError as error:
+            raise AtelierError(f"{self.path} : « {text[error.start]} » ne s’écrit pas en {self.encoding} ; "
+                               "enregistrez le fichier en « CSV UTF-8 » depuis le tableur") from None
 
 
 class XlsxGrid(_Grid):
@@ -168,15 +168,6 @@ def _cell_text(value) -> str:
 def open_grid(path: Path) -> CsvGrid | XlsxGrid:
     """The editable grid of a table file, CSV or XLSX."""
     return XlsxGrid(path) if path.suffix.lower() == ".xlsx" else CsvGrid(path)
-
-
-def _letters(n: int) -> str:
-    name = ""
-    n += 1
-    while n:
-        n, rest = divmod(n - 1, 26)
-        name = chr(65 + rest) + name
-    return name
 
 
 class MatrixEditor(anywidget.AnyWidget):
@@ -321,7 +312,7 @@ class MatrixEditor(anywidget.AnyWidget):
             current = descriptor.strip() or current
             if not variant.strip():
                 continue
-            letter = letters.setdefault(current, _letters(len(letters)))
+            letter = letters.setdefault(current, get_column_letter(len(letters) + 1))
             counts[current] = counts.get(current, 0) + 1
             out.append({"code": f"{letter}{counts[current]}", "label": variant.strip(), "group": current})
             at.append(position)

@@ -47,6 +47,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import AtelierError
+from ..fsio import atomic_write_text
 from ..prospective.exercise import ILLUSTRATIVE_NOTICE, Exercise
 from ..prospective.micmac import AUTONOMOUS, DETERMINANT, QUADRANT_COLOURS, RELAY, RESULT, plane
 
@@ -566,10 +567,7 @@ def build_presentation(folder: Path | str, out_path: Path | str) -> dict:
                 f"<title>{_e(title)}</title><style>{css}</style></head><body>"
                 f'<main class="deck">{title_view}{"".join(sections)}<div class="counter" aria-live="polite">'
                 f'1 / {len(records)}</div></main><script>{script}</script></body></html>\n')
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = out_path.with_name(out_path.name + ".tmp")
-    temporary.write_text(document, encoding="utf-8")
-    temporary.replace(out_path)
+    atomic_write_text(out_path, document)
     return {"path": str(out_path), "title": title, "illustrative": illustrative, "views": records,
             "built": [r["id"] for r in records if r["ok"]],
             "failed": {r["id"]: r["error"] for r in records if not r["ok"]}}
