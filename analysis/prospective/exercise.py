@@ -32,6 +32,7 @@ import yaml
 
 from ..errors import AtelierError, InputError
 from ..textio import decode_text
+from .tables import cell_values
 
 ILLUSTRATIVE = "illustratif"
 ILLUSTRATIVE_NOTICE = ("Valeurs illustratives, tirées du corpus par l’équipe : elles seront remplacées "
@@ -152,27 +153,13 @@ def read_square(path: Path, labels: list[str] | None, low: int, high: int, allow
         raise InputError(path, "les étiquettes ne correspondent pas aux variables"
                          + (f" ; inconnues : {', '.join(unknown)}" if unknown else "")
                          + (f" ; absentes : {', '.join(missing)}" if missing else ""))
-    values = pd.DataFrame(0, index=table.index, columns=table.columns, dtype=object)
-    for i, row in enumerate(table.index):
-        for j, column in enumerate(table.columns):
-            cell = table.iat[i, j].strip()
-            where = f"ligne {i + 2} ({row}), colonne {column}"
-            if not cell:
-                if i == j:
-                    continue
-                raise InputError(path, "case vide", where)
-            if allow_potential and cell.upper() == "P":
-                values.iat[i, j] = "P"
-                continue
-            try:
-                number = int(cell.replace("+", ""))
-            except ValueError:
-                raise InputError(path, f"valeur « {cell} » invalide (attendu un entier de {low} à {high}"
-                                 + (" ou P" if allow_potential else "") + ")", where) from None
-            if not low <= number <= high:
-                raise InputError(path, f"valeur {number} hors de l’échelle {low} à {high}", where)
-            values.iat[i, j] = number
-    return values
+    numbers, potential, problems = cell_values(table, low, high, letter="P" if allow_potential else None,
+                                               empty_diagonal=True)
+    if problems:
+        first = problems[0]
+        raise InputError(path, first.reason, f"ligne {first.i + 2} ({first.row}), colonne {first.column}")
+    values = pd.DataFrame(numbers, index=table.index, columns=table.columns).astype(object)
+    return values.mask(potential, "P") if allow_potential else values
 
 
 @dataclass

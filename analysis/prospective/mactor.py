@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import AtelierError
-from .micmac import _check_known, _check_unique, _parse_cells, _raise_problems, _shown, _square_labels, _where
+from .tables import check_known, check_unique, parse_cells, raise_problems, shown, square_labels, where
 
 __all__ = [
     "Coalitions",
@@ -83,11 +83,11 @@ def validate_mid(mid: pd.DataFrame, actors: Iterable | None = None) -> pd.DataFr
         Not square, row and column labels that differ or repeat, unknown actors, values off
         the 0–4 scale, empty cells, a non-zero diagonal (each cell named by row and column).
     """
-    mid = _square_labels(mid, WHAT_MID)
-    _check_known(mid.index, actors, WHAT_MID, "acteurs inconnus")
-    values, _ = _parse_cells(mid, WHAT_MID, 0, MID_MAX, empty_diagonal=True)
-    _raise_problems(WHAT_MID, [
-        f"la diagonale doit être nulle, valeur « {_shown(mid.iat[i, i])} » à la {_where(label, label)}"
+    mid = square_labels(mid, WHAT_MID)
+    check_known(mid.index, actors, WHAT_MID, "acteurs inconnus")
+    values, _ = parse_cells(mid, WHAT_MID, 0, MID_MAX, empty_diagonal=True)
+    raise_problems(WHAT_MID, [
+        f"la diagonale doit être nulle, valeur « {shown(mid.iat[i, i])} » à la {where(label, label)}"
         for i, label in enumerate(mid.index) if values[i, i]])
     return pd.DataFrame(values, index=pd.Index(mid.index, name="actor"), columns=pd.Index(mid.index, name="actor"))
 
@@ -106,13 +106,13 @@ def validate_positions(positions: pd.DataFrame, actors: Iterable | None = None,
     """
     if not isinstance(positions, pd.DataFrame):
         raise AtelierError(f"{WHAT_MAO} : un tableau (DataFrame) est attendu, pas {type(positions).__name__}.")
-    _check_unique(positions.index, WHAT_MAO, "acteurs")
-    _check_unique(positions.columns, WHAT_MAO, "objectifs")
+    check_unique(positions.index, WHAT_MAO, "acteurs")
+    check_unique(positions.columns, WHAT_MAO, "objectifs")
     if positions.empty:
         raise AtelierError(f"{WHAT_MAO} : la matrice est vide.")
-    _check_known(positions.index, actors, WHAT_MAO, "acteurs inconnus")
-    _check_known(positions.columns, objectives, WHAT_MAO, "objectifs inconnus")
-    values, _ = _parse_cells(positions, WHAT_MAO, -POSITION_MAX, POSITION_MAX)
+    check_known(positions.index, actors, WHAT_MAO, "acteurs inconnus")
+    check_known(positions.columns, objectives, WHAT_MAO, "objectifs inconnus")
+    values, _ = parse_cells(positions, WHAT_MAO, -POSITION_MAX, POSITION_MAX)
     return pd.DataFrame(values, index=pd.Index(positions.index, name="actor"),
                         columns=pd.Index(positions.columns, name="objective"))
 

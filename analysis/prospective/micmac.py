@@ -45,6 +45,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import AtelierError
+from .tables import check_known, parse_cells, raise_problems, shown, square_labels, where
 
 __all__ = [
     "DETERMINANT",
@@ -69,7 +70,6 @@ POTENTIAL = "P"
 WHAT = "Matrice d’influences directes"
 TIE_TOLERANCE = 1e-6
 MAX_POWER_LIMIT = 100
-MAX_LISTED = 10
 
 DETERMINANT = "déterminante"  # also called motrice: high influence, low dependence
 RELAY = "relais"  # also called enjeu: high influence, high dependence
@@ -87,125 +87,15 @@ class IndirectWarning(UserWarning):
     """The indirect ranking did not settle (or the powers vanished); the message says which power was used."""
 
 
-# --- validation helpers, shared with ``mactor`` ----------------------------------------------
-
-def _where(row, column) -> str:
-    return f"ligne « {row} », colonne « {column} »"
-
-
-def _shown(cell) -> str:
-    if isinstance(cell, numbers.Real) and not isinstance(cell, bool) and float(cell).is_integer():
-        return str(int(cell))
-    return str(cell)
-
-
-def _is_empty(cell) -> bool:
-    if cell is None:
-        return True
-    if isinstance(cell, str):
-        return not cell.strip()
-    try:
-        return bool(pd.isna(cell))
-    except (TypeError, ValueError):  # a list or another container: not empty, but not a value
-        return False
-
-
-def _raise_problems(what: str, problems: list[str]) -> None:
-    if not problems:
-        return
-    listed = " ; ".join(problems[:MAX_LISTED])
-    more = f" (et {len(problems) - MAX_LISTED} autres)" if len(problems) > MAX_LISTED else ""
-    raise AtelierError(f"{what} : {listed}{more}.")
-
-
-def _check_unique(labels: pd.Index, what: str, side: str) -> None:
-    duplicated = labels[labels.duplicated()].unique()
-    if len(duplicated):
-        names = ", ".join(f"« {label} »" for label in duplicated)
-        raise AtelierError(f"{what} : {side} en double : {names}.")
-
-
-def _square_labels(matrix: pd.DataFrame, what: str) -> pd.DataFrame:
-    """Check that rows and columns carry the same labels; return the matrix with columns in row order."""
-    if not isinstance(matrix, pd.DataFrame):
-        raise AtelierError(f"{what} : un tableau (DataFrame) est attendu, pas {type(matrix).__name__}.")
-    _check_unique(matrix.index, what, "lignes")
-    _check_unique(matrix.columns, what, "colonnes")
-    rows, columns = list(matrix.index), list(matrix.columns)
-    only_rows = [label for label in rows if label not in set(columns)]
-    only_columns = [label for label in columns if label not in set(rows)]
-    if len(rows) != len(columns) or only_rows or only_columns:
-        details = []
-        if only_rows:
-            details.append("lignes sans colonne : " + ", ".join(f"« {label} »" for label in only_rows))
-        if only_columns:
-            details.append("colonnes sans ligne : " + ", ".join(f"« {label} »" for label in only_columns))
-        shape = "n’est pas carrée" if len(rows) != len(columns) else "a des lignes et des colonnes différentes"
-        raise AtelierError(f"{what} : la matrice {shape} ({len(rows)} lignes, {len(columns)} colonnes)"
-                           + (" ; " + " ; ".join(details) if details else "") + ".")
-    if not len(rows):
-        raise AtelierError(f"{what} : la matrice est vide.")
-    return matrix.loc[:, rows]
-
-
-def _check_known(labels: Iterable, known: Iterable | None, what: str, phrase: str) -> None:
-    if known is None:
-        return
-    known = set(known)
-    unknown = [label for label in labels if label not in known]
-    if unknown:
-        names = ", ".join(f"« {label} »" for label in unknown)
-        raise AtelierError(f"{what} : {phrase} : {names}.")
-
-
-def _parse_cells(frame: pd.DataFrame, what: str, low: int, high: int, *, letter: str | None = None,
-                 empty_diagonal: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """Read every cell as an integer in ``low..high`` (or ``letter``); return (values, letter mask).
-
-    All the faulty cells are reported at once (the first ten), each with its row and column.
-    """
-    raw = frame.to_numpy(dtype=object)
-    values = np.zeros(raw.shape, dtype=np.int64)
-    marked = np.zeros(raw.shape, dtype=bool)
-    scale = ", ".join(str(v) for v in range(low, high + 1)) + (f" ou {letter}" if letter else "")
-    problems = []
-    for i, row in enumerate(frame.index):
-        for j, column in enumerate(frame.columns):
-            cell = raw[i, j]
-            if _is_empty(cell):
-                if not (empty_diagonal and i == j):
-                    problems.append(f"case vide à la {_where(row, column)}")
-                continue
-            number = None
-            if isinstance(cell, str):
-                text = cell.strip()
-                if letter is not None and text.upper() == letter:
-                    marked[i, j] = True
-                    continue
-                try:
-                    number = float(text)
-                except ValueError:
-                    number = None
-            elif isinstance(cell, numbers.Real) and not isinstance(cell, bool):
-                number = float(cell)
-            if number is None or not np.isfinite(number) or not number.is_integer() or not low <= number <= high:
-                shown = _shown(cell)
-                problems.append(f"valeur « {shown} » hors de l’échelle ({scale}) à la {_where(row, column)}")
-                continue
-            values[i, j] = int(number)
-    _raise_problems(what, problems)
-    return values, marked
-
-
 def _parse_influence(matrix: pd.DataFrame,
                      variables: Iterable | None) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
-    matrix = _square_labels(matrix, WHAT)
-    _check_known(matrix.index, variables, WHAT, "variables inconnues")
-    values, marked = _parse_cells(matrix, WHAT, 0, SCALE_MAX, letter=POTENTIAL, empty_diagonal=True)
-    problems = [f"la diagonale doit être nulle, valeur « {_shown(matrix.iat[i, i]).strip()} » à la "
-                f"{_where(label, label)}"
+    matrix = square_labels(matrix, WHAT)
+    check_known(matrix.index, variables, WHAT, "variables inconnues")
+    values, marked = parse_cells(matrix, WHAT, 0, SCALE_MAX, letter=POTENTIAL, empty_diagonal=True)
+    problems = [f"la diagonale doit être nulle, valeur « {shown(matrix.iat[i, i]).strip()} » à la "
+                f"{where(label, label)}"
                 for i, label in enumerate(matrix.index) if values[i, i] or marked[i, i]]
-    _raise_problems(WHAT, problems)
+    raise_problems(WHAT, problems)
     return matrix, values, marked
 
 
