@@ -609,3 +609,15 @@ def test_impacts_within_a_descriptor_are_announced_and_can_be_ignored(atelier):
     status, out, _ = atelier("cib", path, "--ignorer-blocs-internes")
     ignored = consistent_scenarios(without_within_descriptor_impacts(read_scw(path)[1]))
     assert status == 0 and f"{len(ignored)} scénario(s)" in out and "ignorés" in out and len(ignored) != 16
+
+
+def test_fixed_descriptors_are_parsed_and_the_field_counted():
+    from analysis.prospective.cib import configurations, parse_fixed
+
+    assert parse_fixed(["Climat politique = populiste", "Échelle=région"]) == {
+        "Climat politique": "populiste", "Échelle": "région"}
+    with pytest.raises(ValueError, match="attendu DESCRIPTEUR=VARIANTE"):
+        parse_fixed(["populiste"])
+    matrix = read_cross_impact(EXERCISE / "crossimpact.csv")
+    sizes = matrix.index.get_level_values(0).value_counts()
+    assert configurations(matrix) == int(np.prod(sizes)) and configurations(matrix) > len(sizes)

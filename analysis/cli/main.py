@@ -15,8 +15,7 @@ from ..corpus.store import Corpus
 from ..errors import AtelierError
 from ..fsio import locked, spreadsheet_safe
 from ..corpus.ingest import (
-    DEFAULT_MAX_SIZE_MB, MANIFEST_NAME, IngestOptions, inbox_files, ingest, parse_attrs, read_manifest,
-    remove_orphan_texts,
+    DEFAULT_MAX_SIZE_MB, IngestOptions, files_to_ingest, ingest, parse_attrs, remove_orphan_texts,
 )
 from .coding import add_coding_commands
 from .table import print_table
@@ -134,24 +133,7 @@ def _ingest(corpus: Corpus, args: argparse.Namespace) -> int:
     for path in args.paths:
         if path.is_symlink():
             print(f"lien symbolique : {path} → {path.resolve()} (c’est ce fichier qui est lu)")
-    files = [(path.resolve() if path.is_symlink() else path, defaults) for path in args.paths]
-    from_inbox = not args.paths and not args.manifest
-    manifest = args.manifest
-    if from_inbox:
-        inbox = corpus.inbox_dir
-        manifest = inbox / MANIFEST_NAME if (inbox / MANIFEST_NAME).exists() else None
-        listed = {path.resolve() for path, _ in read_manifest(manifest)} if manifest else set()
-        files = [(path, defaults) for path in inbox_files(corpus, listed)]
-    if manifest:
-        for path, options in read_manifest(manifest):
-            if from_inbox and not path.exists():
-                continue  # ingested earlier, then removed from the inbox
-            options.max_size_mb = args.max_size
-            options.genre = options.genre or args.genre
-            options.date = options.date or args.date
-            options.private = options.private or args.private
-            options.attrs = {**parse_attrs(args.attr), **options.attrs}
-            files.append((path, options))
+    files, from_inbox = files_to_ingest(corpus, args.paths, args.manifest, defaults)
     if not files:
         print("Rien de nouveau à ingérer." if from_inbox else "Aucun fichier indiqué.")
         return 0

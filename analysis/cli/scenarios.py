@@ -106,7 +106,8 @@ def _aggregate(_corpus: Corpus, args: argparse.Namespace) -> int:
 
 def _cib(_corpus: Corpus, args: argparse.Namespace) -> int:
     from ..prospective.cib import (
-        consistent_scenarios, possible_variants, within_descriptor_impacts, without_within_descriptor_impacts,
+        configurations, consistent_scenarios, parse_fixed, possible_variants, within_descriptor_impacts,
+        without_within_descriptor_impacts,
     )
     from ..prospective.cib_files import read_cross_impact, read_scw
 
@@ -129,13 +130,8 @@ def _cib(_corpus: Corpus, args: argparse.Namespace) -> int:
             print(f"⚠ La matrice a des impacts à l’intérieur du bloc d’un même descripteur : {listed}. "
                   "Ils sont comptés dans les bilans d’impact, comme dans ScenarioWizard "
                   "(--ignorer-blocs-internes pour les ignorer).", file=notice)
-    fixed = {}
-    for item in args.fix:
-        descriptor, sep, variant = item.partition("=")
-        if not sep:
-            raise AtelierError(f"--fix « {item} » : attendu DESCRIPTEUR=VARIANTE")
-        fixed[descriptor.strip()] = variant.strip()
     try:
+        fixed = parse_fixed(args.fix)
         scenarios = consistent_scenarios(matrix, args.max_inconsistency, fixed or None,
                                          max_scenarios=args.max_scenarios, progress=True)
     except ValueError as error:
@@ -150,11 +146,8 @@ def _cib(_corpus: Corpus, args: argparse.Namespace) -> int:
     if args.format == "csv":
         spreadsheet_safe(scenarios).to_csv(sys.stdout, index=False, lineterminator="\n")
         return 0
-    configurations = 1
-    for _, group in matrix.index.to_frame().groupby(level=0, sort=False):
-        configurations *= len(group)
     print(f"{len(scenarios)} scénario(s) d’incohérence au plus {args.max_inconsistency} parmi "
-          f"{configurations:,} configurations".replace(",", "\u202f")
+          f"{configurations(matrix):,} configurations".replace(",", "\u202f")
           + (f", avec {', '.join(f'{d} = {v}' for d, v in fixed.items())}" if fixed else "") + ".")
     print_table(scenarios.rename(columns={"inconsistency": "incohérence", "total_impact_score": "score d’impact total"}))
     if fixed or args.possible:

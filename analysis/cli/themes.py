@@ -4,43 +4,10 @@ from __future__ import annotations
 
 import argparse
 
-from .table import print_table
 from ..corpus.store import Corpus
-from ..fsio import atomic_write_bytes, spreadsheet_safe
-from ..coding.queries import current_codings
+from ..themes.outputs import output_folder, write_outputs
 from ..themes.topics import METHODS
-
-
-def write_outputs(corpus: Corpus, themes, out_dir) -> list[str]:
-    """Every table (CSV) and figure (PNG and SVG) of a theme analysis, in ``out_dir``."""
-    from ..themes.figures import FIGURES
-    from ..themes.pipeline import agreement_with_codes, shares_by, theme_code_association
-
-    tables = {
-        "segments": themes.segments,
-        "classes": themes.sizes.assign(termes=themes.sizes["theme"].map(themes.labels_of_themes(8))),
-        "profils": themes.profiles,
-        "segments-caracteristiques": themes.characteristic,
-        "parts-par-annee": shares_by(themes, "year").reset_index(),
-        "parts-par-genre": shares_by(themes, "genre").reset_index(),
-    }
-    if themes.tree() is not None:
-        tables["arbre"] = themes.tree()
-    codings = current_codings(corpus)
-    if not codings.empty:
-        tables["themes-x-codes"] = theme_code_association(themes, codings)
-        tables["accord-avec-les-codes"] = agreement_with_codes(themes, codings)
-    written = []
-    for name, table in tables.items():
-        path = out_dir / f"{name}.csv"
-        atomic_write_bytes(path, spreadsheet_safe(table).to_csv(index=False, lineterminator="\n").encode("utf-8"))
-        written.append(path.name)
-    for name, draw in FIGURES.items():
-        figure = draw(themes)
-        for extension in ("png", "svg"):
-            figure.savefig(out_dir / f"{name}.{extension}", dpi=200)
-            written.append(f"{name}.{extension}")
-    return written
+from .table import print_table
 
 
 def _themes(corpus: Corpus, args: argparse.Namespace) -> int:
@@ -56,8 +23,7 @@ def _themes(corpus: Corpus, args: argparse.Namespace) -> int:
         return 0
     themes = run_themes(corpus, args.method, args.k, args.segment_size, args.random_state,
                         exclude_person_names=not args.keep_names, keyness=args.keyness)
-    out_dir = corpus.derived_dir / "themes" / f"{args.method}-k{args.k}-s{args.segment_size}"
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir = output_folder(corpus, args.method, args.k, args.segment_size)
     written = write_outputs(corpus, themes, out_dir)
     classified = (themes.segments["theme"] > 0).mean() * 100
     print(f"{args.method} : {len(themes.sizes)} thèmes sur {len(themes.segments)} segments "

@@ -321,6 +321,34 @@ def inbox_files(corpus: Corpus, listed: set[Path]) -> list[Path]:
             and not path.name.startswith(".") and path.resolve() not in listed]
 
 
+def files_to_ingest(corpus: Corpus, paths: list[Path], manifest: Path | None,
+                    defaults: IngestOptions) -> tuple[list[tuple[Path, IngestOptions]], bool]:
+    """The files an ``atelier ingest`` names, each with its options, and whether they come from the inbox.
+
+    Without paths or manifest, the files waiting in ``inbox/`` and the rows of its manifest that
+    are still there. A manifest row's own metadata wins over ``defaults``; its attributes are
+    added to theirs. A symbolic link given by name is followed (it is the user's own choice).
+    """
+    files = [(path.resolve() if path.is_symlink() else path, defaults) for path in paths]
+    from_inbox = not paths and not manifest
+    if from_inbox:
+        inbox_manifest = corpus.inbox_dir / MANIFEST_NAME
+        manifest = inbox_manifest if inbox_manifest.exists() else None
+        listed = {path.resolve() for path, _ in read_manifest(manifest)} if manifest else set()
+        files = [(path, defaults) for path in inbox_files(corpus, listed)]
+    if manifest:
+        for path, options in read_manifest(manifest):
+            if from_inbox and not path.exists():
+                continue  # ingested earlier, then removed from the inbox
+            options.max_size_mb = defaults.max_size_mb
+            options.genre = options.genre or defaults.genre
+            options.date = options.date or defaults.date
+            options.private = options.private or defaults.private
+            options.attrs = {**defaults.attrs, **options.attrs}
+            files.append((path, options))
+    return files, from_inbox
+
+
 def remove_orphan_texts(corpus: Corpus) -> list[Path]:
     """Delete the files of ``texts/`` that no row of ``documents.csv`` lists (left by an ingestion
     killed between writing its texts and the table) and return them. The caller holds the lock."""

@@ -176,6 +176,22 @@ def _field(matrix: pd.DataFrame, kind: str = "cib") -> _Field:
     return _Field(tuple(descriptors), tuple(tuple(v) for v in variants), starts, sizes, owner, impacts)
 
 
+def parse_fixed(items: list[str]) -> dict[str, str]:
+    """Fixed descriptors written ``DESCRIPTEUR=VARIANTE`` (as ``atelier cib --fix`` takes them)."""
+    fixed = {}
+    for item in items:
+        descriptor, sep, variant = item.partition("=")
+        if not sep:
+            raise ValueError(f"--fix « {item} » : attendu DESCRIPTEUR=VARIANTE")
+        fixed[descriptor.strip()] = variant.strip()
+    return fixed
+
+
+def configurations(matrix: pd.DataFrame) -> int:
+    """The size of the morphological field: the product of the numbers of variants of the descriptors."""
+    return math.prod(matrix.index.to_frame().groupby(level=0, sort=False).size())
+
+
 def descriptors_table(matrix: pd.DataFrame) -> pd.DataFrame:
     """The ``descriptors`` table (``descriptor``, ``variant``) of a cross-impact matrix."""
     field = _field(matrix)
