@@ -422,3 +422,28 @@ def test_duplicate_guids_are_reported(atelier, corpus_dir, tmp_path):
     assert status == 2 and "GUID en double « 00000001-0000-4000-8000-000000000000 »" in err
     assert "Code « code 1 » et Code « jumeau »" in err
     assert not (corpus_dir / "codebook.yaml").exists()
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["code"], "arguments obligatoires manquants : DOC_ID, START, END, CODE, --coder"),
+    (["nope"], "argument COMMANDE : choix invalide : 'nope' (choisir parmi 'ingest',"),
+    (["ingest", "--max-size", "x"], "argument --max-size : valeur invalide (float) : 'x'"),
+    (["corpus", "--nope"], "arguments non reconnus : --nope"),
+])
+def test_command_line_mistakes_are_explained_in_french(capsys, args, expected):
+    import argparse
+    import gettext
+
+    with pytest.raises(SystemExit) as exit_status:
+        main(args)
+    err = capsys.readouterr().err
+    assert exit_status.value.code == 2 and err.startswith("usage : atelier") and expected in err
+    assert "error:" not in err and "usage:" not in err
+    assert argparse._ is gettext.gettext  # argparse stays as it is for every other library
+
+
+def test_help_is_in_french(capsys):
+    with pytest.raises(SystemExit):
+        main(["themes", "--help"])
+    out = capsys.readouterr().out
+    assert out.startswith("usage : atelier themes") and "options:" in out and "afficher cette aide et quitter" in out

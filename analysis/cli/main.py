@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import gettext
 import os
 import sys
 from pathlib import Path
@@ -18,28 +17,14 @@ from ..corpus.ingest import (
     DEFAULT_MAX_SIZE_MB, IngestOptions, files_to_ingest, ingest, parse_attrs, remove_orphan_texts,
 )
 from .coding import add_coding_commands
+from .french import FrenchArgumentParser
 from .table import print_table
 from .scenarios import add_scenario_commands
 from .themes import add_theme_commands
 from ..corpus.segment import UNITS
 
-_ARGPARSE_FR = {
-    "usage: ": "usage : ",
-    "positional arguments": "arguments",
-    "options": "options",
-    "show this help message and exit": "afficher cette aide et quitter",
-    "the following arguments are required: %s": "arguments obligatoires manquants : %s",
-    "unrecognized arguments: %s": "arguments non reconnus : %s",
-    "invalid choice: %(value)r (choose from %(choices)s)": "choix invalide : %(value)r (choisir parmi %(choices)s)",
-    "invalid %(type)s value: %(value)r": "valeur invalide (%(type)s) : %(value)r",
-    "expected one argument": "une valeur est attendue",
-    "%(prog)s: error: %(message)s\n": "%(prog)s : erreur : %(message)s\n",
-}
-argparse._ = lambda message: _ARGPARSE_FR.get(message, gettext.gettext(message))
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+def _parser() -> FrenchArgumentParser:
+    parser = FrenchArgumentParser(
         prog="atelier",
         description="Atelier de recherche participative : corpus, codage, thèmes, scénarios et livre.",
     )
