@@ -26,7 +26,9 @@ import tempfile
 import unicodedata
 from pathlib import Path
 
+import bibtexparser
 import pandas as pd
+from bibtexparser.model import Entry, Field
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
@@ -113,27 +115,28 @@ def _escape(value: str) -> str:
     return "".join(_ESCAPES.get(char, char) for char in " ".join(str(value).split()))
 
 
-def _entry_bibtex(entry: dict[str, str]) -> str:
-    lines = [f"@{entry.get('type') or 'misc'}{{{entry['key']},"]
-    for name in _FIELDS:
-        value = entry.get(name, "")
-        if value:
-            if name == "author":
-                # A name without a comma is an organisation for BibTeX: braces keep it whole.
-                value = " and ".join(_escape(a) if "," in a else "{" + _escape(a) + "}" for a in value.split(" and "))
-            elif name in ("url", "doi"):
-                value = value.replace("{", "").replace("}", "").replace("\\", "")
-                value = value.replace("%", r"\%").replace("&", r"\&").replace("#", r"\#").replace("_", r"\_")
-            else:
-                value = _escape(value)
-            lines.append(f"  {name} = {{{value}}},")
-    lines.append("}")
-    return "\n".join(lines)
+def _field_value(name: str, value: str) -> str:
+    """A field's value as BibTeX reads it: LaTeX's special characters escaped, braces removed."""
+    if name == "author":
+        # A name without a comma is an organisation for BibTeX: braces keep it whole.
+        return " and ".join(_escape(a) if "," in a else "{" + _escape(a) + "}" for a in value.split(" and "))
+    if name in ("url", "doi"):
+        value = value.replace("{", "").replace("}", "").replace("\\", "")
+        return value.replace("%", r"\%").replace("&", r"\&").replace("#", r"\#").replace("_", r"\_")
+    return _escape(value)
 
 
 def _bibtex(entries: list[dict[str, str]]) -> bytes:
+    """``references.bib``: the entries written by bibtexparser, fields in :data:`_FIELDS` order."""
+    library = bibtexparser.Library()
+    for entry in entries:
+        fields = [Field(name, _field_value(name, entry[name])) for name in _FIELDS if entry.get(name)]
+        library.add(Entry(entry.get("type") or "misc", entry["key"], fields))
+    layout = bibtexparser.BibtexFormat()
+    layout.indent = "  "
+    layout.block_separator = "\n\n"
     header = "% Bibliographie de la revue de littérature, écrite par l’atelier (UTF-8).\n\n"
-    return (header + "\n\n".join(_entry_bibtex(e) for e in entries) + "\n").encode("utf-8")
+    return (header + bibtexparser.write_string(library, bibtex_format=layout).strip() + "\n").encode("utf-8")
 
 
 # --------------------------------------------------------------------------- reading

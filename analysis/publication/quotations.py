@@ -15,7 +15,6 @@ from bisect import bisect_right
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-import pandas as pd
 
 from .render import Html, html, join
 from ..errors import AtelierError
@@ -133,10 +132,3 @@ def public_texts_html(corpus: "Corpus") -> Html:
             document_anchor(row.doc_id), quoter.shown(str(row.title)), row.doc_id, ", ".join(details), link,
             paragraphs))
     return join(sections, "\n")
-
-
-def quotations_table(quoter: Quoter, passages: pd.DataFrame) -> pd.DataFrame:
-    """``passages`` (doc_id, start, end) with a ``quotation`` column of HTML, public ones only."""
-    public = passages[passages["doc_id"].map(quoter.is_public)]
-    return public.assign(quotation=[quoter.quotation(r.doc_id, int(r.start), int(r.end))
-                                    for r in public.itertuples(index=False)])

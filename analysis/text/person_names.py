@@ -54,7 +54,6 @@ _LOWER = "a-zàâäçéèêëîïôöùûüÿæœ"
 # A capitalised word, possibly compound (Anne-Laure, Miquel-Belaud), or a surname in capitals.
 _CAPITALISED = rf"[{_UPPER}][{_LOWER}]+(?:[-‐][{_UPPER}][{_LOWER}]+)*"
 _CAPITALS = rf"[{_UPPER}]{{3,}}(?:[-‐][{_UPPER}]{{2,}})*"
-_NAME_WORD = re.compile(rf"{_CAPITALISED}|{_CAPITALS}")
 _WORD_AT = re.compile(rf"(?:{_CAPITALISED}|{_CAPITALS})(?![\w’'])")
 _CIVILITIES = {"M", "Mme", "Mmes", "Mlle", "Mr", "Me", "Dr", "Pr", "Monsieur", "Madame", "Mademoiselle"}
 # « Prénom Nom » opening a list item or following a colon (« Animation : Prénom Nom »).

@@ -87,16 +87,6 @@ def _class_term_means(binary: sparse.csr_matrix, labels: np.ndarray, k: int) -> 
     return np.vstack(rows) if rows else np.zeros((0, binary.shape[1]))
 
 
-def top_terms(model: ThemeModel, feature_names, n: int = 10) -> pd.DataFrame:
-    """The ``n`` heaviest terms of each theme, with their weight and rank."""
-    names = np.asarray(feature_names)
-    rows = []
-    for theme, weights in enumerate(model.weights, start=1):
-        for rank, index in enumerate(np.argsort(-weights, kind="stable")[:n], start=1):
-            rows.append({"theme": theme, "rank": rank, "term": names[index], "weight": float(weights[index])})
-    return pd.DataFrame(rows, columns=["theme", "rank", "term", "weight"])
-
-
 def npmi_coherence(X, model: ThemeModel, n: int = 10) -> pd.Series:
     """Mean normalised pointwise mutual information of each theme's top ``n`` terms.
 
