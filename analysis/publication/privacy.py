@@ -38,6 +38,7 @@ from .book_text import (
     dehyphenate, pdf_files, pdf_pages, search_index_text, tidy, visible_characters, visible_text,
 )
 from ..errors import AtelierError, InputError
+from ..corpus.segment import paragraph_spans, sentence_spans
 from ..text.turns import without_turn_label
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -282,19 +283,17 @@ def safe_quotation(text: str, names: Mapping[str, str] | NameMatcher) -> str:
 
 # --- what must never be published -------------------------------------------------------
 
-_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n+")
-
-
 def normalise(text: str) -> str:
     """Text as compared by the scan: NFKC, invisible characters removed, single spaces, casefolded."""
     return " ".join(visible_characters(text).split()).casefold()
 
 
 def _sentences(text: str) -> list[str]:
+    """The sentences of a text (:mod:`analysis.corpus.segment`'s), without the label of a speaker's turn."""
     sentences = []
-    for paragraph in re.split(r"\n\s*\n", text):
-        paragraph = without_turn_label(paragraph)
-        sentences.extend(s.strip() for s in _SENTENCE_END.split(paragraph) if s.strip())
+    for start, end in paragraph_spans(text):
+        paragraph = without_turn_label(text[start:end])
+        sentences += [paragraph[s:e] for s, e in sentence_spans(paragraph, 0, len(paragraph))]
     return sentences
 
 
