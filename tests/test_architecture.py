@@ -100,3 +100,10 @@ def test_the_checker_sees_a_forbidden_import(tmp_path):
     source.write_text("def f():\n    from ..corpus.store import Corpus\n    from .. import corpus\n")
     assert imported_modules(source, root) == {"analysis", "analysis.corpus", "analysis.corpus.store"}
     assert {part_of(module) for module in imported_modules(source, root)} - {"package"} == {"corpus"}
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda path: path.relative_to(PACKAGE).as_posix())
+def test_every_import_of_the_package_names_a_module_that_exists(path):
+    """A relative import left pointing at an old place fails here, not only when its function runs."""
+    missing = sorted(module for module in imported_modules(path) if not is_module(module, PACKAGE))
+    assert not missing, f"{path.relative_to(PACKAGE)} importe des modules absents : {missing}"
