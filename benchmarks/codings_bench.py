@@ -83,6 +83,7 @@ def code_randomly(corpus: Corpus, coders: list[str], share: float) -> None:
     segments = corpus.units("segment")
     hashes = dict(zip(corpus.documents()["doc_id"], corpus.documents()["text_sha256"]))
     texts = {doc: corpus.text(doc) for doc in hashes}
+    store = CodingStore(corpus.root / "codings")  # the setup, valid by construction: not what is measured
     for segment in segments.itertuples():
         if rng.random() > share:
             continue
@@ -90,8 +91,8 @@ def code_randomly(corpus: Corpus, coders: list[str], share: float) -> None:
         for coder in coders:
             chosen = code if rng.random() < 0.8 else rng.choice(CODES)
             start = segment.start + 3
-            CodingStore.of(corpus).add(coder, segment.doc_id, hashes[segment.doc_id], start, start + 20, chosen,
-                               texts[segment.doc_id][start:start + 20])
+            store.add(coder, segment.doc_id, hashes[segment.doc_id], start, start + 20, chosen,
+                      texts[segment.doc_id][start:start + 20])
 
 
 def bench_agreement(scratch: Path, segments: int) -> dict:

@@ -19,6 +19,7 @@ from scipy.stats import chi2_contingency
 from sklearn.base import clone
 from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.metrics import adjusted_rand_score
+from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from analysis.themes.reinert import (
     DoubleReinert,
@@ -639,3 +640,21 @@ def test_correspondence_analysis_decomposes_the_tables_inertia():
     assert shares[:2] == pytest.approx(eigenvalues / inertia)
     profiles = table / table.sum(axis=1, keepdims=True)
     assert rows == pytest.approx(profiles @ columns / np.sqrt(eigenvalues))
+
+
+_CLUSTERING_CHECK = ("check_clustering standardises its data, so it has negative values: Reinert classifies "
+                     "presences, and refuses them")
+
+
+@parametrize_with_checks(
+    [Reinert(n_clusters=2, min_split_members=3, tsj=1),
+     DoubleReinert(n_clusters=2, min_members=1, min_segment_size1=0, min_segment_size2=0)],
+    expected_failed_checks=lambda estimator: {
+        "check_clustering": _CLUSTERING_CHECK,
+        **({} if isinstance(estimator, Reinert) else {
+            name: "a double classification needs at least two classes (n_clusters ≥ 2), as in rainette2"
+            for name in ("check_dont_overwrite_parameters", "check_methods_subset_invariance", "check_fit2d_1sample",
+                         "check_fit2d_1feature", "check_fit2d_predict1d")}),
+    })
+def test_the_estimators_follow_scikit_learn_conventions(estimator, check):
+    check(estimator)

@@ -8,6 +8,7 @@ lists every problem with its line; :func:`load_codebook` refuses a codebook that
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from pathlib import Path
@@ -169,11 +170,19 @@ def add_codes(path: Path, codes: pd.DataFrame) -> None:
     _write_checked(path, before + block + text[end:])
 
 
+@functools.lru_cache(maxsize=8)
+def _code_paths(path: str, _mtime_ns: int, _size: int) -> tuple[str, ...]:
+    """The codes of a codebook file, read again whenever the file changes (its time and size are the key)."""
+    return tuple(load_codebook(Path(path))["path"])
+
+
 def known_code(codebook_path: Path, code: str) -> str:
     """``code`` if the codebook has it (or there is no codebook yet), else a French error with close codes."""
-    if not codebook_path.exists():
+    try:
+        stat = codebook_path.stat()
+    except FileNotFoundError:
         return code
-    paths = list(load_codebook(codebook_path)["path"])
+    paths = _code_paths(str(codebook_path.resolve()), stat.st_mtime_ns, stat.st_size)
     if code not in paths:
         close = [p for p in paths if code.split("/")[-1] in p][:5]
         hint = f" (codes proches : {', '.join(close)})" if close else ""

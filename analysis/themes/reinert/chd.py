@@ -117,6 +117,12 @@ class Reinert(ClusterMixin, BaseEstimator):
             raise ValueError(f"Le paramètre cc_test doit être un nombre entre 0 et 1 (reçu : {self.cc_test!r}).")
         check_int("max_reassign_iter", self.max_reassign_iter, 0, allow_none=True)
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True  # segment × term matrices are sparse
+        tags.input_tags.positive_only = True  # counts or presences
+        return tags
+
     def fit(self, X, y=None, doc_ids=None):
         """Classify the segments of ``X``.
 

@@ -66,6 +66,8 @@ class DoubleReinert(ClusterMixin, BaseEstimator):
     ----------
     first_, second_ : Reinert
         The two simple classifications.
+    n_features_in_ : int
+        Number of terms of ``X``.
     crossed_classes_ : pandas.DataFrame
         Every crossing of a class of each tree holding at least one segment, indexed by
         ``crossed`` (1, 2, …): ``node1``, ``node2`` (tree nodes), ``size`` (segments in
@@ -104,6 +106,12 @@ class DoubleReinert(ClusterMixin, BaseEstimator):
                        tsj=self.tsj, cc_test=self.cc_test, max_reassign_iter=self.max_reassign_iter,
                        random_state=self.random_state)
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True  # segment × term matrices are sparse
+        tags.input_tags.positive_only = True  # counts or presences
+        return tags
+
     def fit(self, X, y=None, doc_ids=None):
         """Make both simple classifications, cross them and choose the partitions.
 
@@ -131,6 +139,7 @@ class DoubleReinert(ClusterMixin, BaseEstimator):
             raise ValueError(f"Le paramètre full doit valoir True ou False (reçu : {self.full!r}).")
         self.first_ = self._simple(self.min_segment_size1).fit(X, doc_ids=doc_ids)
         self.second_ = self._simple(self.min_segment_size2).fit(X, doc_ids=doc_ids)
+        self.n_features_in_ = self.first_.n_features_in_
         first, second = node_memberships(self.first_), node_memberships(self.second_)
         n_segments = first.shape[0]
         both = (first.T @ second).toarray()

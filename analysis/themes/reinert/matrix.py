@@ -24,7 +24,9 @@ def binarize(X) -> sparse.csr_array:
                     ensure_min_features=1)
     matrix = sparse.csr_array(X, dtype=np.float64, copy=True)
     if matrix.data.size and matrix.data.min() < 0:
-        raise ValueError("La matrice segments × termes ne doit pas contenir de valeurs négatives.")
+        # scikit-learn's wording ends the message, as its estimators checks expect
+        raise ValueError("La matrice segments × termes ne doit pas contenir de valeurs négatives "
+                         "(Negative values in data).")
     matrix.data = (matrix.data != 0).astype(np.float64)
     matrix.eliminate_zeros()
     matrix.sum_duplicates()
