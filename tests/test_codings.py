@@ -200,3 +200,35 @@ def test_cli_code_validates_span_and_code(atelier, corpus_dir, tmp_path):
     assert "rétabli" in atelier("redo", "--coder", "marie")[1]
     status, out, _ = atelier("codebook")
     assert "commande-publique — Commande publique (1)" in out
+
+
+def test_every_writer_of_a_corpus_goes_through_one_check(atelier, corpus_dir, tmp_path):
+    """``CodingStore.of(corpus)`` refuses what the CLI refuses, whoever writes: an accepted
+    suggestion with a code the codebook lacks, a passage recorded from an older text, a recode."""
+    import pandas as pd
+
+    from analysis.coding.store import accept_suggestion
+
+    source = tmp_path / "note.txt"
+    source.write_text("Les élus et la commande publique.\n", encoding="utf-8")
+    atelier("ingest", source)
+    (corpus_dir / "codebook.yaml").write_text(
+        "codes:\n  - path: leviers\n    label: Leviers\n    colour: '#1b9e77'\n", encoding="utf-8")
+    corpus = Corpus.open(corpus_dir)
+    store = CodingStore.of(corpus)
+    sha = corpus.document("note")["text_sha256"]
+    with pytest.raises(AtelierError, match="code inconnu : « acteurs »"):
+        accept_suggestion(corpus, "paul", pd.Series({"doc_id": "note", "start": 4, "end": 8, "code": "acteurs"}))
+    with pytest.raises(AtelierError, match="ne correspond plus au texte"):
+        store.add("paul", "note", sha, 4, 8, "leviers", "ELUS")
+    with pytest.raises(AtelierError, match="positions invalides"):
+        store.add("paul", "note", sha, 4, 400, "leviers", "élus")
+    assert not (corpus_dir / "codings").exists()
+    added = accept_suggestion(corpus, "paul", pd.Series({"doc_id": "note", "start": 4, "end": 8, "code": "leviers"}))
+    assert added["text"] == "élus" and added["text_sha256"] == sha
+    with pytest.raises(AtelierError, match="code inconnu"):
+        store.update("paul", added["coding"], code="acteurs")
+    assert [c.code for c in store.replay().codings.itertuples()] == ["leviers"]
+    # a bare store only keeps the logs: codes from elsewhere (merged logs, imports) are kept as they are
+    CodingStore(corpus_dir / "codings").add("paul", "note", sha, 0, 3, "acteurs", "Les")
+    assert sorted(store.replay().codings["code"]) == ["acteurs", "leviers"]

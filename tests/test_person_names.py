@@ -88,14 +88,9 @@ def test_without_the_filter_names_make_a_theme_and_with_it_none(corpus, plan_nam
     assert not top_forms(filtered, 10) & person_name_words(filtered)
 
 
-def test_a_missing_model_gives_a_french_error(monkeypatch):
+def test_a_missing_model_gives_a_french_error():
     from analysis.text import person_names
     from analysis.errors import AtelierError
 
-    monkeypatch.setattr(person_names, "MODEL", "fr_modele_absent")
-    person_names._nlp.cache_clear()
-    try:
-        with pytest.raises(AtelierError, match="modèle français de spaCy"):
-            person_names._nlp()
-    finally:
-        person_names._nlp.cache_clear()
+    with pytest.raises(AtelierError, match="modèle français de spaCy « fr_modele_absent »"):
+        person_names.load_model("fr_modele_absent")  # the model shared by the other tests stays loaded

