@@ -1,4 +1,4 @@
-// DOM helper shared by the widgets' modules (prepended to each by analysis.widget_assets).
+// DOM helper shared by the widgets' modules (prepended to each by analysis.widgets.assets).
 
 function h(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);

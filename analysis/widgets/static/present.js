@@ -1,4 +1,4 @@
-// Workshop presentation (analysis/present.py): keyboard navigation between views.
+// Workshop presentation (analysis/widgets/presentation/): keyboard navigation between views.
 (function () {
   "use strict";
   var views = Array.prototype.slice.call(document.querySelectorAll(".view"));
