@@ -10,7 +10,7 @@ from sklearn.base import BaseEstimator, ClusterMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from .matrix import binarize, check_int, merge_segments
+from .matrix import PresenceTagsMixin, binarize, check_int, merge_segments
 from .split import split_class
 
 
@@ -18,7 +18,7 @@ TREE_COLUMNS = ["split", "parent", "left", "right", "chi2", "size_left", "size_r
                 "chi2_cut", "n_moved"]
 
 
-class Reinert(ClusterMixin, BaseEstimator):
+class Reinert(PresenceTagsMixin, ClusterMixin, BaseEstimator):
     """Reinert's descending hierarchical classification of text segments (CHD).
 
     Parameters
@@ -116,12 +116,6 @@ class Reinert(ClusterMixin, BaseEstimator):
                 or not 0 <= self.cc_test <= 1:
             raise ValueError(f"Le paramètre cc_test doit être un nombre entre 0 et 1 (reçu : {self.cc_test!r}).")
         check_int("max_reassign_iter", self.max_reassign_iter, 0, allow_none=True)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True  # segment × term matrices are sparse
-        tags.input_tags.positive_only = True  # counts or presences
-        return tags
 
     def fit(self, X, y=None, doc_ids=None):
         """Classify the segments of ``X``.

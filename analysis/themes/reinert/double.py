@@ -9,14 +9,14 @@ from sklearn.base import BaseEstimator, ClusterMixin
 from sklearn.utils.validation import check_is_fitted
 
 from .chd import Reinert, node_memberships
-from .matrix import check_int
+from .matrix import PresenceTagsMixin, check_int
 from .stats import signed_yates_chi2
 
 
 PARTITION_COLUMNS = ["k", "criterion", "crossed", "chi2", "size"]
 
 
-class DoubleReinert(ClusterMixin, BaseEstimator):
+class DoubleReinert(PresenceTagsMixin, ClusterMixin, BaseEstimator):
     """Double classification (rainette2): crossing two simple classifications.
 
     Input: one segment × term matrix ``X`` (segments in text order) and ``doc_ids``, the
@@ -105,12 +105,6 @@ class DoubleReinert(ClusterMixin, BaseEstimator):
                        min_segment_size=min_segment_size, min_term_frequency=self.min_term_frequency,
                        tsj=self.tsj, cc_test=self.cc_test, max_reassign_iter=self.max_reassign_iter,
                        random_state=self.random_state)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True  # segment × term matrices are sparse
-        tags.input_tags.positive_only = True  # counts or presences
-        return tags
 
     def fit(self, X, y=None, doc_ids=None):
         """Make both simple classifications, cross them and choose the partitions.

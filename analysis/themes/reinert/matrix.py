@@ -97,3 +97,13 @@ def check_int(name, value, minimum, allow_none=False):
         accepted = " ou None" if allow_none else ""
         raise ValueError(f"Le paramètre {name} doit être un entier ≥ {minimum}{accepted} "
                          f"(reçu : {value!r}).")
+
+
+class PresenceTagsMixin:
+    """scikit-learn tags of the estimators of segment × term tables: sparse, never negative."""
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.input_tags.positive_only = True
+        return tags
