@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup
 
 from analysis import Corpus
 from conftest import REPO, SEED_CORPUS, build_book, copy_seed_corpus
@@ -88,7 +89,7 @@ def test_every_quotation_is_the_corpus_text_and_links_to_its_paragraph(built_boo
 
     corpus = Corpus.open(SEED_CORPUS)
     annex = (built_book / "book" / "documents.html").read_text(encoding="utf-8")
-    anchors = set(re.findall(r'<p id="([^"]+)" class="corpus-paragraph">', annex))
+    anchors = {paragraph["id"] for paragraph in BeautifulSoup(annex, "html.parser").select("p.corpus-paragraph[id]")}
     quoted_pages = set()
     for page in (built_book / "book").glob("*.html"):
         for match in QUOTATION.finditer(page.read_text(encoding="utf-8")):
@@ -177,7 +178,7 @@ def test_planted_private_data_never_reach_the_book(planted_book):
     assert "réduire de moitié" not in annex and "Note confidentielle" not in annex
     for page in ("documents", "timeline"):
         markup = (built / "book" / f"{page}.html").read_text(encoding="utf-8")
-        assert "&lt;script&gt;alert(&#x27;injecté&#x27;)&lt;/script&gt;" in markup, page
+        assert "&lt;script&gt;alert(&#39;injecté&#39;)&lt;/script&gt;" in markup, page
         assert "<script>alert" not in markup and "<img src=x" not in markup and "injecté'</script>" not in markup
 
 

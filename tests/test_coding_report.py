@@ -88,7 +88,7 @@ def test_key_extracts_prefer_codings_and_never_quote_private_documents(coded):
     assert PRIVATE not in set(extracts["doc_id"])
     others = extracts[extracts["code"] != SCIC]
     assert (others["origin"] == ORIGIN_EXAMPLE).all() and not others.empty
-    page = key_extracts_html(extracts, codebook, Quoter(coded))
+    page = str(key_extracts_html(extracts, codebook, Quoter(coded)))
     assert page.count('<q class="corpus-quote">') == len(extracts)
     assert re.search(rf'href="documents\.html#t-{PLAN}-\d+"', page)
 

@@ -13,10 +13,11 @@ from analysis.corpus.store import Corpus, publishable
 from analysis.publication.detectors import Detection, fold, personal_data, replace_spans
 from analysis.errors import AtelierError, InputError
 from analysis.corpus.ingest import IngestOptions, ingest
+from analysis.publication.render import paragraph
 from analysis.publication.privacy import (
     EMAIL_MASK, KIND_EMAIL, KIND_NAME, KIND_PASSAGE, KIND_PHONE, KIND_TITLE, NAME_MASK, PHONE_MASK,
     check_build, forbidden_content, forbidden_strings, interviewee_names, mask_personal_data,
-    protected_names, pseudonymise, read_persons, safe_quotation, scan_build, scan_text, visible_text,
+    protected_names, pseudonymise, published_text, read_persons, scan_build, scan_text, visible_text,
 )
 from conftest import SEED_CORPUS, snapshot
 
@@ -101,14 +102,14 @@ def test_pseudonymise_labels_and_names():
     assert pseudonymise(text, {}) == text
 
 
-def test_safe_quotation_masks_pseudonymises_and_escapes():
+def test_a_published_quotation_is_masked_pseudonymised_and_escaped():
     names = {"Marie Dupont": "Élu A"}
-    quoted = safe_quotation(
+    quoted = str(paragraph(published_text(
         "Marie Dupont <script>alert(1)</script> marie@ville.fr 06 12 34 56 78 & co", names,
-    )
+    )))
     assert "<script>" not in quoted
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in quoted
-    assert quoted.startswith("Élu A ")
+    assert quoted.startswith("<p>Élu A ")
     assert EMAIL_MASK in quoted and PHONE_MASK in quoted
     assert "&amp; co" in quoted
     assert "Dupont" not in quoted
@@ -399,7 +400,7 @@ def test_folding_maps_every_folded_character_back_to_the_original(text):
     "Hél\u200bène Le\u200dfèvre", "Hé<b>lène</b> Lefèvre", "Hélène <em>Lefèvre</em>", "HélèneLefèvre",
 ])
 def test_names_are_found_whatever_their_writing(written):
-    quoted = safe_quotation(f"Selon {written}, la SCIC avance.", LEFEVRE)
+    quoted = published_text(f"Selon {written}, la SCIC avance.", LEFEVRE)
     assert "Élue C" in quoted and "Hél" not in quoted and "Lef" not in quoted.replace("Lefèvres", "")
     findings = scan_text(visible_text(f"<p>Selon {written}, la SCIC avance.</p>"), {KIND_NAME: list(LEFEVRE)}, "p.html")
     assert [f["kind"] for f in findings] == [KIND_NAME]
@@ -591,7 +592,7 @@ def test_consent_is_an_ingest_attribute_checked_and_counted(small_corpus, tmp_pa
     inventory = small_corpus.inventory()
     assert not inventory.set_index("doc_id").loc["atelier", "publishable"]
     assert "atelier" not in set(public_inventory(inventory)["Identifiant"])
-    assert "3 document(s) privé(s) ou non publiable(s)" in corpus_summary(inventory)
+    assert "3 document(s) privé(s) ou non publiable(s)" in str(corpus_summary(inventory))
     assert "Atelier participatif du 3 mai" in forbidden_strings(small_corpus)[KIND_TITLE]
     bad = tmp_path / "autre.txt"
     bad.write_text("Autre texte\n\nUn paragraphe.\n", encoding="utf-8")

@@ -172,7 +172,7 @@ def test_events_html_escapes_and_gives_provenance(tmp_path):
     assert list(events["doc_id"]) == ["planted"]
     row = events.iloc[0]
     assert corpus.text("planted")[row["start"]:row["end"]] == row["sentence"]
-    page = events_html(events, corpus)
+    page = str(events_html(events, corpus))
     assert "<script>" not in page and "&lt;script&gt;" in page
     assert "<planté>" not in page and "Document &lt;planté&gt;" in page
     assert "contact@ville.fr" not in page and "[courriel masqué]" in page
@@ -188,14 +188,14 @@ def test_events_html_drops_private_rows(tmp_path):
     corpus = _planted_corpus(tmp_path / "corpus")
     everything = dated_events(corpus, include_private=True)
     assert set(everything["doc_id"]) == {"planted", "secret"}
-    page = events_html(everything, corpus)
+    page = str(events_html(everything, corpus))
     assert "confidentielle" not in page and "Notes privées" not in page
-    assert "Aucune mention" in events_html(everything.iloc[0:0], corpus)
+    assert "Aucune mention" in str(events_html(everything.iloc[0:0], corpus))
 
 
 def test_every_seed_quotation_names_its_doc_id(seed_events):
     corpus = Corpus.open(SEED_CORPUS)
-    page = events_html(seed_events, corpus)
+    page = str(events_html(seed_events, corpus))
     rows = re.findall(r"<tr><td>.*?</tr>", page)
     assert len(rows) == len(seed_events)
     for html_row, doc_id in zip(rows, seed_events["doc_id"]):

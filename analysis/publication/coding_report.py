@@ -13,7 +13,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from ..coding.agreement import OVERALL, agreement
-from .render import Html, figure_label, html, join
+from .render import Element, bullets, code, figure_label, heading, join, strong
 from ..corpus.store import Corpus
 from .quotations import Quoter
 from ..coding.store import CodingStore
@@ -114,12 +114,12 @@ def locate_examples(corpus: Corpus, codebook: pd.DataFrame, doc_ids: list[str]) 
     apostrophes may differ). Examples found nowhere are left out."""
     texts = {doc_id: corpus.text(doc_id) for doc_id in doc_ids}
     rows = []
-    for code in codebook[codebook["example"].astype(bool)].itertuples(index=False):
-        pattern = _flexible(code.example)
+    for entry in codebook[codebook["example"].astype(bool)].itertuples(index=False):
+        pattern = _flexible(entry.example)
         for doc_id, text in texts.items():
             match = pattern.search(text)
             if match:
-                rows.append({"code": code.path, "doc_id": doc_id, "start": match.start(), "end": match.end(),
+                rows.append({"code": entry.path, "doc_id": doc_id, "start": match.start(), "end": match.end(),
                              "origin": ORIGIN_EXAMPLE})
                 break
     return pd.DataFrame(rows, columns=["code", "doc_id", "start", "end", "origin"])
@@ -148,14 +148,12 @@ def key_extracts(corpus: Corpus, codebook: pd.DataFrame, codings: pd.DataFrame, 
             [["code", "label", "doc_id", "start", "end", "origin"]].reset_index(drop=True))
 
 
-def key_extracts_html(extracts: pd.DataFrame, codebook: pd.DataFrame, quoter: Quoter) -> Html:
+def key_extracts_html(extracts: pd.DataFrame, codebook: pd.DataFrame, quoter: Quoter) -> Element:
     """The key extracts grouped by family: code label, path, origin and the linked quotation."""
     families = codebook[codebook["depth"] == 0].set_index("path")["label"]
     sections = []
     for family, rows in extracts.groupby(extracts["code"].map(family_of), sort=False):
-        items = join(
-            html("<li><b>{}</b> (<code>{}</code>, {}) : {}</li>", row.label, row.code, row.origin,
-                 quoter.quotation(row.doc_id, int(row.start), int(row.end)))
-            for row in rows.itertuples())
-        sections.append(html('<h3>{}</h3><ul class="key-extracts">{}</ul>', families[family], items))
+        items = [(strong(row.label), " (", code(row.code), f", {row.origin}) : ",
+                  quoter.quotation(row.doc_id, int(row.start), int(row.end))) for row in rows.itertuples()]
+        sections += [heading(3, families[family]), bullets(items, class_="key-extracts")]
     return join(sections, "\n")

@@ -3,11 +3,12 @@
 Both halves use the same detectors (:mod:`analysis.publication.detectors`), so what the masking leaves is
 exactly what the scan accepts:
 
-* *before* publishing, quotations go through :func:`safe_quotation`: e-mail addresses and
+* *before* publishing, quotations go through :func:`published_text`: e-mail addresses and
   phone numbers are masked (:func:`mask_personal_data`), the real names of protected persons are
   replaced by their pseudonyms (:func:`pseudonymise`, mapping from :func:`protected_names`:
-  the interviewees of the corpus and the persons of ``corpus/persons.csv``), and the result is
-  HTML-escaped so that a document can never inject markup into the book;
+  the interviewees of the corpus and the persons of ``corpus/persons.csv``); the result reaches
+  the book as text of :mod:`analysis.publication.render`'s trees, so that a document can never inject
+  markup into it;
 * *after* building, :func:`scan_build` reads every text a reader can get from the book (visible
   HTML text, shown attributes, inline SVG, the search index, the page sources, optionally the
   PDF) and looks for what must never be there (:func:`forbidden_content`): titles and passages
@@ -20,7 +21,6 @@ exactly what the scan accepts:
 from __future__ import annotations
 
 import csv
-import html
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -46,7 +46,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "EMAIL_MASK", "PHONE_MASK", "KIND_TITLE", "KIND_PASSAGE", "KIND_NAME", "KIND_CONTACT", "KIND_EMAIL",
-    "KIND_PHONE", "mask_personal_data", "pseudonymise", "published_text", "safe_quotation", "interviewee_names",
+    "KIND_PHONE", "mask_personal_data", "pseudonymise", "published_text", "interviewee_names",
     "read_persons", "protected_names", "forbidden_content", "forbidden_strings", "visible_text",
     "search_index_text", "scan_text", "scan_build", "check_build", "pdf_files",
 ]
@@ -274,11 +274,6 @@ def published_text(text: str, names: Mapping[str, str] | NameMatcher) -> str:
     matcher = _name_matcher(names)
     detections = personal_data(text, matcher if matcher else None)
     return replace_spans(text, detections, lambda d: matcher.names[d.key] if d.kind == KIND_NAME else _contact_mask(d))
-
-
-def safe_quotation(text: str, names: Mapping[str, str] | NameMatcher) -> str:
-    """A quotation ready for the book: masked, pseudonymised, then HTML-escaped."""
-    return html.escape(published_text(text, names))
 
 
 # --- what must never be published -------------------------------------------------------

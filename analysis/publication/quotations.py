@@ -4,8 +4,9 @@ The annex ``book/documents`` shows the normalised text of every public document,
 paragraph per corpus paragraph, each with an anchor made of the ``doc_id`` and the paragraph's
 start offset. A quotation anywhere in the book links to the paragraph that contains its start,
 so a reader goes from the claim to the passage in its context in one click. Every piece of
-document text goes through :func:`~analysis.publication.privacy.safe_quotation` (masked, pseudonymised,
-escaped); private documents are refused unless explicitly allowed.
+document text goes through :func:`~analysis.publication.privacy.published_text` (masked, pseudonymised)
+and reaches the book as text of an :class:`~analysis.publication.render.Element` (escaped by construction);
+private documents are refused unless explicitly allowed.
 """
 
 from __future__ import annotations
@@ -16,10 +17,10 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 
-from .render import Html, html, join
+from .render import Element, code, element, heading, join, link, paragraph
 from ..errors import AtelierError
 from ..corpus.store import publishable
-from .privacy import protected_names, safe_quotation
+from .privacy import protected_names, published_text
 from ..corpus.segment import paragraph_spans
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -78,57 +79,62 @@ class Quoter:
             self._texts[doc_id] = self.corpus.text(doc_id)
         return self._texts[doc_id]
 
-    def shown(self, text: str) -> Html:
-        """Document text as the book may show it: masked, pseudonymised and escaped."""
-        return Html(safe_quotation(text, self.names))
+    def shown(self, text: str) -> str:
+        """Document text as the book may show it: masked and pseudonymised."""
+        return published_text(text, self.names)
 
-    def provenance(self, doc_id: str, start: int, end: int) -> Html:
+    def provenance(self, doc_id: str, start: int, end: int) -> Element:
         """« Title (doc_id), caractères start–end » as a link to the passage."""
         if not self.allow_private and not self.is_public(doc_id):
             raise AtelierError(f"le document « {doc_id} » est privé ou sans consentement de publication : "
                                "il ne peut pas être cité dans le livre")
-        return html('<a class="provenance" href="{}">{} (<code>{}</code>), caractères {}–{}</a>',
-                    passage_href(doc_id, start, self.text(doc_id)),
-                    self.shown(str(self._documents.at[doc_id, "title"])), doc_id, start, end)
+        return link(passage_href(doc_id, start, self.text(doc_id)),
+                    self.shown(str(self._documents.at[doc_id, "title"])), " (", code(doc_id),
+                    f"), caractères {start}–{end}", class_="provenance")
 
-    def quotation(self, doc_id: str, start: int, end: int, quote: str | None = None) -> Html:
+    def quotation(self, doc_id: str, start: int, end: int, quote: str | None = None) -> Element:
         """« quotation » followed by its provenance; ``quote`` defaults to the text at the offsets."""
         provenance = self.provenance(doc_id, start, end)
         quote = self.text(doc_id)[start:end] if quote is None else quote
         shown = " ".join(quote.replace(BOLD, "").split())
-        return html('<q class="corpus-quote">{}</q> — {}', self.shown(shown), provenance)
+        return join([element("q", self.shown(shown), class_="corpus-quote"), " — ", provenance])
 
 
-def _paragraph_html(paragraph: str, quoter: Quoter) -> Html:
-    # The bold spans are found in the already escaped text, so their content stays escaped.
-    return Html(_BOLD_SPAN.sub(r"<strong>\1</strong>", quoter.shown(paragraph)).replace("\n", "<br>"))
+def _annex_paragraph(text: str, quoter: Quoter) -> Element:
+    """A corpus paragraph as the annex shows it: its Markdown bold as bold, its line breaks kept."""
+    parts: list = []
+    for index, piece in enumerate(_BOLD_SPAN.split(quoter.shown(text))):
+        lines = piece.split("\n")
+        for number, line in enumerate(lines):
+            if number:
+                parts.append(element("br"))
+            parts.append(element("strong", line) if index % 2 else line)
+    return element("span", *parts)
 
 
-def public_texts_html(corpus: "Corpus") -> Html:
+def public_texts_html(corpus: "Corpus") -> Element:
     """A linked table of the public documents, then each one's normalised text, one anchored
     paragraph per corpus paragraph."""
     quoter = Quoter(corpus)
     documents = corpus.documents()
     public = documents[publishable(documents)].sort_values(["year", "title"])
-    contents = join(
-        html('<tr><td><a href="#{}">{}</a></td><td>{}</td><td>{}</td><td>{}</td></tr>',
-             document_anchor(row.doc_id), quoter.shown(str(row.title)), row.genre, row.year,
-             len(quoter.text(row.doc_id).split()))
-        for row in public.itertuples(index=False))
-    sections = [html('<table class="corpus-contents"><thead><tr><th>Document</th><th>Genre</th><th>Année</th>'
-                     "<th>Mots</th></tr></thead><tbody>{}</tbody></table>", contents)]
+    contents = [element("tr", element("td", link(f"#{document_anchor(row.doc_id)}", quoter.shown(str(row.title)))),
+                        element("td", row.genre), element("td", row.year),
+                        element("td", len(quoter.text(row.doc_id).split())))
+                for row in public.itertuples(index=False)]
+    header = element("tr", *(element("th", name) for name in ("Document", "Genre", "Année", "Mots")))
+    sections = [element("table", element("thead", header), element("tbody", *contents), class_="corpus-contents")]
     for row in public.itertuples(index=False):
         text = quoter.text(row.doc_id)
         details = [value for value in (row.genre, row.year, row.organisation) if value]
         source = str(getattr(row, "source", ""))
-        link = html(' — <a href="{}">source</a>', source) if source.startswith(("http://", "https://")) else ""
-        paragraphs = join((
-            html('<p id="{}" class="corpus-paragraph"><span class="corpus-offset">{}</span> <span>{}</span></p>',
-                 paragraph_anchor(row.doc_id, start), start, _paragraph_html(text[start:end], quoter))
-            for start, end in paragraph_spans(text)), "\n")
-        sections.append(html(
-            '<section id="{}" class="corpus-document"><h2>{}</h2>'
-            '<p class="corpus-meta"><code>{}</code> — {}{}</p>\n{}</section>',
-            document_anchor(row.doc_id), quoter.shown(str(row.title)), row.doc_id, ", ".join(details), link,
-            paragraphs))
+        source_link = [" — ", link(source, "source")] if source.startswith(("http://", "https://")) else []
+        paragraphs = [paragraph(element("span", start, class_="corpus-offset"), " ",
+                                _annex_paragraph(text[start:end], quoter),
+                                id=paragraph_anchor(row.doc_id, start), class_="corpus-paragraph")
+                      for start, end in paragraph_spans(text)]
+        sections.append(element(
+            "section", heading(2, quoter.shown(str(row.title))),
+            paragraph(code(row.doc_id), " — ", ", ".join(details), *source_link, class_="corpus-meta"),
+            *paragraphs, id=document_anchor(row.doc_id), class_="corpus-document"))
     return join(sections, "\n")

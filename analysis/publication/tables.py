@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .render import Html, figure_label, html, join, paragraph
+from .render import Element, bullets, emphasis, figure_label, heading, join, paragraph, strong
 from ..prospective.exercise import SCALES
 from ..prospective.micmac import QUADRANT_COLOURS, Plane
 
@@ -28,7 +28,7 @@ def public_inventory(inventory: pd.DataFrame, names: dict[str, str] | None = Non
     return table.rename(columns=INVENTORY_LABELS).reset_index(drop=True)
 
 
-def corpus_summary(inventory: pd.DataFrame) -> Html:
+def corpus_summary(inventory: pd.DataFrame) -> Element:
     """One French paragraph: how many documents, words, genres and years; the documents that may
     not be published (private, or consent internal or withdrawn) only counted."""
     private = int((~inventory["publishable"]).sum())
@@ -36,19 +36,19 @@ def corpus_summary(inventory: pd.DataFrame) -> Html:
     span = f"de {years[0]} à {years[-1]}" if years else "sans date"
     words = f"{inventory['words'].sum():,}".replace(",", "\u202f")
     return paragraph(
-        "Le corpus compte <strong>{documents} documents</strong> ({words} mots, {genres} genres), datés {span}. "
-        "{private} document(s) privé(s) ou non publiable(s) sont comptés ici mais ne sont pas décrits dans ce livre.",
-        documents=len(inventory), words=words, genres=inventory["genre"].nunique(), span=span, private=private)
+        "Le corpus compte ", strong(f"{len(inventory)} documents"),
+        f" ({words} mots, {inventory['genre'].nunique()} genres), datés {span}. {private} document(s) privé(s) "
+        "ou non publiable(s) sont comptés ici mais ne sont pas décrits dans ce livre.")
 
 
-def levers_html(levers: pd.DataFrame) -> Html:
+def levers_html(levers: pd.DataFrame) -> Element:
     """The levers of each scenario: stake, coalition, instruments, scales and local capacity."""
     sections = []
     for scenario, rows in levers.groupby("scenario", sort=False):
-        items = [html("<li><b>{}</b> — coalition : {} ; instruments : {} ; échelles : {} ; <i>{}</i></li>",
-                      row.stake, row.coalition, row.instruments, row.scale.replace(";", ", "), row.local_capacity)
+        items = [(strong(row.stake), f" — coalition : {row.coalition} ; instruments : {row.instruments} ; "
+                  f"échelles : {row.scale.replace(';', ', ')} ; ", emphasis(row.local_capacity))
                  for row in rows.itertuples()]
-        sections.append(html("<h3>{}</h3><ul>{}</ul>", scenario, join(items)))
+        sections += [heading(3, scenario), bullets(items)]
     return join(sections)
 
 

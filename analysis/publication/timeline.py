@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .render import Html, html, join
+from .render import Element, element, paragraph
 from .quotations import Quoter
 from ..corpus.segment import paragraph_spans, sentence_spans
 
@@ -286,7 +286,7 @@ def timeline_figure(events: pd.DataFrame) -> Figure:
     return figure
 
 
-def events_html(events: pd.DataFrame, corpus: "Corpus", allow_private: bool = False) -> Html:
+def events_html(events: pd.DataFrame, corpus: "Corpus", allow_private: bool = False) -> Element:
     """The events as an HTML table: date, type, quotation and provenance.
 
     Quotations and their provenance come from :class:`~analysis.publication.quotations.Quoter`: masked,
@@ -298,11 +298,10 @@ def events_html(events: pd.DataFrame, corpus: "Corpus", allow_private: bool = Fa
     if not allow_private and not events.empty:
         events = events[events["doc_id"].map(quoter.is_public)]
     if events.empty:
-        return html('<p class="timeline-empty">Aucune mention datée dans les documents publics.</p>')
-    rows = join((
-        html('<tr><td><time datetime="{}">{}</time></td><td>{}</td><td>{}</td></tr>',
-             str(row.date), format_date_fr(str(row.date)), KIND_LABELS.get(row.kind, str(row.kind)),
-             quoter.quotation(row.doc_id, int(row.start), int(row.end), str(row.sentence)))
-        for row in events.itertuples(index=False)), "\n")
-    return html('<table class="timeline-table">\n<thead><tr><th>Date</th><th>Type</th><th>Mention</th></tr></thead>\n'
-                "<tbody>\n{}\n</tbody>\n</table>", rows)
+        return paragraph("Aucune mention datée dans les documents publics.", class_="timeline-empty")
+    rows = [element("tr", element("td", element("time", format_date_fr(str(row.date)), datetime=str(row.date))),
+                    element("td", KIND_LABELS.get(row.kind, str(row.kind))),
+                    element("td", quoter.quotation(row.doc_id, int(row.start), int(row.end), str(row.sentence))))
+            for row in events.itertuples(index=False)]
+    header = element("tr", *(element("th", name) for name in ("Date", "Type", "Mention")))
+    return element("table", element("thead", header), element("tbody", *rows), class_="timeline-table")
