@@ -235,7 +235,8 @@ def test_export_then_import_gives_back_every_coding(project, tmp_path, tool, pos
     assert fresh.documents()[columns].equals(project.documents()[columns])
     original = load_codebook(project.codebook_path)[FIELDS]
     assert load_codebook(fresh.codebook_path)[FIELDS].sort_values("path").reset_index(drop=True).equals(
-        pd.concat([original, pd.DataFrame([{"path": "acteurs/scic", "label": "scic", "colour": "#9E9E9E"}])])
+        pd.concat([original, pd.DataFrame([{"path": "acteurs/scic", "label": "scic", "colour": "#9E9E9E", "id": "acteurs/scic",
+                                      "retired": False}])])
         .fillna("").sort_values("path").reset_index(drop=True))
     again = import_project(fresh, archive, positions=written["positions"])
     assert (again["documents"], again["reused_documents"], again["codings"], again["duplicates"]) == (0, 2, 0, 5)

@@ -10,6 +10,9 @@ from ..coding.agreement import UNITS as AGREEMENT_UNITS, agreement, coding_compa
 from ..coding.anchoring import anchored_codings
 from .table import print_table
 from ..coding.codebook import check_codebook, known_code, load_codebook, tree_text
+from ..coding.evolution import (
+    EDITABLE, edit_code, merge_codes, move_code, new_code, orphan_codes, rename_code, retire_code,
+)
 from ..coding.store import MEMO_TARGETS, CodingStore, check_coder, code_span
 from ..corpus.store import Corpus
 from ..errors import AtelierError
@@ -19,6 +22,10 @@ from ..coding.queries import PLACED, current_codings, kwic, select_code
 def _codebook(corpus: Corpus, args: argparse.Namespace) -> int:
     if args.action == "check":
         problems = check_codebook(corpus.codebook_path)
+        if not problems:
+            problems = [f"{row.codings} codage(s) de {row.coders} portent le code « {row.code} », absent du livre "
+                        f"de codes (renommé ou supprimé à la main ?) : s’il a été renommé, « {row.fix} »"
+                        for row in orphan_codes(corpus).itertuples()]
         if problems:
             print(f"erreur : {corpus.codebook_path} : {len(problems)} problème(s)", file=sys.stderr)
             for problem in problems:
@@ -26,11 +33,28 @@ def _codebook(corpus: Corpus, args: argparse.Namespace) -> int:
             return 2
         print(f"{corpus.codebook_path} : livre de codes valide ({len(load_codebook(corpus.codebook_path))} codes).")
         return 0
+    if args.action in CODEBOOK_CHANGES:
+        event = CODEBOOK_CHANGES[args.action](corpus, args)
+        print(f"livre de codes modifié ({event['event']}, événement {event['id'][:8]} de {args.coder}) ; "
+              f"« atelier undo --coder {args.coder} » l’annule.")
+        return 0
     codebook = load_codebook(corpus.codebook_path)
     codings = current_codings(corpus)
     counts = {code: len(select_code(codings, code)) for code in codebook["path"]}
     print(tree_text(codebook, counts))
     return 0
+
+
+CODEBOOK_CHANGES = {
+    "new": lambda corpus, args: new_code(corpus, args.coder, args.code, args.label or args.code.rpartition("/")[2],
+                                         args.colour or "", args.definition or ""),
+    "rename": lambda corpus, args: rename_code(corpus, args.coder, args.code, args.new),
+    "move": lambda corpus, args: move_code(corpus, args.coder, args.code, "" if args.parent in ("", "/") else args.parent),
+    "merge": lambda corpus, args: merge_codes(corpus, args.coder, args.code, args.target),
+    "retire": lambda corpus, args: retire_code(corpus, args.coder, args.code, retired=not args.restore),
+    "edit": lambda corpus, args: edit_code(corpus, args.coder, args.code, **{
+        name: value for name in EDITABLE if (value := getattr(args, name, None)) is not None}),
+}
 
 
 def _codings(corpus: Corpus, args: argparse.Namespace) -> int:
@@ -200,11 +224,39 @@ def _import(corpus: Corpus, args: argparse.Namespace) -> int:
 
 
 def add_coding_commands(commands) -> None:
-    codebook = commands.add_parser("codebook", help="livre de codes : arborescence ou vérification",
-                                   description="Affiche l’arborescence des codes avec leur nombre de codages, "
-                                   "ou vérifie corpus/codebook.yaml (« atelier codebook check »).")
-    codebook.add_argument("action", nargs="?", choices=["show", "check"], default="show")
-    codebook.set_defaults(handler=_codebook)
+    codebook = commands.add_parser(
+        "codebook", help="livre de codes : arborescence, vérification, changements",
+        description="Affiche l’arborescence des codes avec leur nombre de codages, vérifie corpus/codebook.yaml "
+        "(« atelier codebook check »), ou le change : chaque changement est un événement du journal du codeur, "
+        "les codages suivent leur code, et « atelier undo » l’annule.")
+    codebook.set_defaults(handler=_codebook, action="show")
+    actions = codebook.add_subparsers(dest="action", metavar="ACTION")
+    actions.add_parser("show", help="arborescence avec le nombre de codages (par défaut)")
+    actions.add_parser("check", help="vérifier le fichier et les codages sur des codes absents")
+
+    def change(name: str, text: str, *arguments: tuple[str, str]):
+        parser = actions.add_parser(name, help=text, description=text[0].upper() + text[1:] + ".")
+        for argument, help_text in arguments:
+            parser.add_argument(argument, help=help_text)
+        parser.add_argument("--coder", required=True, help="nom du codeur (le changement va dans son journal)")
+        return parser
+
+    new = change("new", "créer un code (son parent doit exister)", ("code", "chemin du code, ex. leviers/foncier"))
+    new.add_argument("--label", help="libellé (défaut : le dernier segment du chemin)")
+    new.add_argument("--colour", help="couleur #RRGGBB (défaut : celle du parent)")
+    new.add_argument("--definition", help="définition")
+    change("rename", "renommer un code et ses sous-codes",
+           ("code", "chemin actuel"), ("new", "nouveau chemin, ou nouveau dernier segment"))
+    change("move", "déplacer un code et ses sous-codes sous un autre parent",
+           ("code", "chemin du code"), ("parent", "chemin du nouveau parent (« / » : premier niveau)"))
+    change("merge", "fusionner un code dans un autre (ses codages comptent pour le second)",
+           ("code", "code fusionné (il quitte le livre de codes)"), ("target", "code qui reste"))
+    retire = change("retire", "retirer un code (ses codages restent, il n’est plus proposé)", ("code", "chemin du code"))
+    retire.add_argument("--restore", action="store_true", help="remettre en usage un code retiré")
+    edit = change("edit", "changer le libellé, la définition, les critères, l’exemple ou la couleur d’un code",
+                  ("code", "chemin du code"))
+    for name in EDITABLE:
+        edit.add_argument(f"--{name}")
 
     codings = commands.add_parser("codings", help="lister les codages",
                                   description="Codages actuels, replacés dans les textes courants.")

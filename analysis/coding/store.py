@@ -1,7 +1,11 @@
 """Codings as per-coder, append-only event logs: ``corpus/codings/<coder>.jsonl``.
 
-Each line is one event, ``add``, ``remove``, ``update`` or ``memo``, with its own ``id``, a
-timestamp and the coder. The current state is the replay of the events, so every change is
+Each line is one event, ``add``, ``remove``, ``update`` or ``memo`` (and ``done``, ``reopen``,
+and the codebook's changes of :mod:`analysis.coding.evolution`), with its own ``id``, a timestamp
+and the coder. A coding names its code by path and by stable id; the replay gives it its code's
+current path (:func:`analysis.coding.code_ids.resolve_codes`).
+
+The current state is the replay of the events, so every change is
 auditable; undo and redo append the inverse event (marked ``undoes`` or ``redoes``) rather
 than erasing anything. A coder writes only their own file, so researchers never conflict in git.
 
@@ -28,14 +32,15 @@ import pandas as pd
 from ..errors import AtelierError
 from ..fsio import folder_names
 from .anchoring import check_span
-from .codebook import known_code
+from .code_ids import CODE_EVENT_KINDS, resolve_codes
+from .codebook import CodebookError, current_codes, known_code
 
 if TYPE_CHECKING:
     from ..corpus.store import Corpus
 
-EVENT_KINDS = ("add", "remove", "update", "memo", "done", "reopen")
+EVENT_KINDS = ("add", "remove", "update", "memo", "done", "reopen", *CODE_EVENT_KINDS)
 MEMO_TARGETS = ("document", "code", "coding")
-CODING_FIELDS = ["doc_id", "text_sha256", "start", "end", "code", "text", "memo"]
+CODING_FIELDS = ["doc_id", "text_sha256", "start", "end", "code", "code_id", "text", "memo"]
 CODING_COLUMNS = ["coding_id", "coder", *CODING_FIELDS, "created", "updated"]
 MEMO_COLUMNS = ["target", "ref", "coder", "memo", "updated"]
 FINISHED_COLUMNS = ["coder", "doc_id", "updated"]
@@ -44,10 +49,15 @@ _CODER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 # The one schema of the events: the fields each kind requires, and the type of every field.
 _REQUIRED = {"add": ("coding", "doc_id", "text_sha256", "start", "end", "code", "text"),
              "remove": ("coding",), "update": ("coding",), "memo": ("target", "ref", "memo"),
-             "done": ("doc_id",), "reopen": ("doc_id",)}
+             "done": ("doc_id",), "reopen": ("doc_id",),
+             "code-new": ("code_id", "entry"), "code-delete": ("code_id", "entry"), "code-repath": ("changes",),
+             "code-merge": ("code_id", "into", "entry"), "code-unmerge": ("code_id", "into", "entry"),
+             "code-retire": ("code_id", "retired"), "code-edit": ("code_id", "before", "after")}
 _TYPES = {"id": str, "ts": str, "coder": str, "coding": str, "doc_id": str, "text_sha256": str, "start": int,
-          "end": int, "code": str, "text": str, "memo": str, "target": str, "ref": str, "undoes": str,
-          "redoes": str}
+          "end": int, "code": str, "code_id": str, "text": str, "memo": str, "target": str, "ref": str,
+          "undoes": str, "redoes": str, "into": str, "entry": dict, "before": dict, "after": dict,
+          "changes": list, "retired": bool}
+_EXPECTED = {int: "un entier", str: "un texte", dict: "une table", list: "une liste", bool: "true ou false"}
 
 
 def event_problem(event) -> str | None:
@@ -59,9 +69,12 @@ def event_problem(event) -> str | None:
         return f"événement « {event['event']} » incomplet (champ « {missing[0]} » manquant)"
     for name, kind in _TYPES.items():
         value = event.get(name)
-        if value is not None and (not isinstance(value, kind) or isinstance(value, bool)):
-            expected = "un entier" if kind is int else "un texte"
-            return f"champ « {name} » : {expected} est attendu, pas {json.dumps(value, ensure_ascii=False)}"
+        if value is not None and (not isinstance(value, kind) or (kind is not bool and isinstance(value, bool))):
+            return f"champ « {name} » : {_EXPECTED[kind]} est attendu, pas {json.dumps(value, ensure_ascii=False)}"
+    if event["event"] == "code-repath" and not all(
+            isinstance(change, list) and len(change) == 3 and all(isinstance(part, str) for part in change)
+            for change in event["changes"]):
+        return "champ « changes » : une liste de [identifiant, ancien chemin, nouveau chemin] est attendue"
     if "start" in event and "end" in event and not 0 <= event["start"] <= event["end"]:
         return f"positions {event['start']}–{event['end']} impossibles"
     if event["event"] == "memo" and event["target"] not in MEMO_TARGETS:
@@ -199,19 +212,38 @@ class CodingStore:
             events.append(event)
         return events, problems
 
+    def code_history(self) -> list[dict]:
+        """Every coder's changes to the codebook (:mod:`analysis.coding.evolution`)."""
+        return [event for coder in self.coders() for event in self.events(coder)[0]
+                if event["event"] in CODE_EVENT_KINDS]
+
     def replay(self, coders: list[str] | None = None) -> Replay:
+        """The codings, memos and finished documents of ``coders`` (default: all), each coding on its
+        code's current path; the codebook changes of every coder are read for that."""
         codings: dict[str, dict] = {}
         memos: dict[tuple[str, str, str], dict] = {}
         finished: dict[tuple[str, str], str] = {}
         problems: list[LogProblem] = []
-        for coder in coders or self.coders():
+        history: list[dict] = []
+        selected = coders or self.coders()
+        for coder in dict.fromkeys([*selected, *self.coders()]):
             events, read_problems = self.events(coder)
+            history += [event for event in events if event["event"] in CODE_EVENT_KINDS]
+            if coder not in selected:
+                continue
             problems += read_problems
             for event in events:
                 problem = apply_event(codings, memos, event, finished)
                 if problem:
                     problems.append(LogProblem(coder, event["_line"], problem))
-        active = [{k: v for k, v in r.items() if k != "_active"} for r in codings.values() if r["_active"]]
+        records = [record for record in codings.values() if record["_active"]]
+        try:
+            codes = current_codes(self.corpus.codebook_path) if self.corpus is not None else None
+        except CodebookError:  # the codings are still shown; `atelier codebook check` lists the problems
+            codes = None
+        if history or codes is not None:
+            resolve_codes(records, history, {} if codes is None else dict(zip(codes["id"], codes["path"])))
+        active = [{k: v for k, v in r.items() if k not in ("_active", "code_ts")} for r in records]
         coding_table = pd.DataFrame(active, columns=CODING_COLUMNS).astype({"start": "int64", "end": "int64"})
         memo_table = pd.DataFrame([m for m in memos.values() if m["memo"]], columns=MEMO_COLUMNS)
         finished_table = pd.DataFrame([(coder, doc_id, ts) for (coder, doc_id), ts in finished.items()],
@@ -237,7 +269,7 @@ class CodingStore:
         check_coder(coder)
         code = self.check_coding(doc_id, text_sha256, start, end, code, text)
         event = {"event": "add", "coding": uuid.uuid4().hex, "doc_id": doc_id, "text_sha256": text_sha256,
-                 "start": int(start), "end": int(end), "code": code, "text": text}
+                 "start": int(start), "end": int(end), "code": code, **self._code_id(code), "text": text}
         if memo:
             event["memo"] = memo
         return self.append(coder, event)
@@ -252,8 +284,17 @@ class CodingStore:
             raise ValueError(f"cannot update {sorted(unknown)}")
         if "code" in changes and self.corpus is not None:
             changes["code"] = known_code(self.corpus.codebook_path, changes["code"])
+            changes.update(self._code_id(changes["code"]))
         self._own_coding(coder, coding_id)
         return self.append(coder, {"event": "update", "coding": coding_id, **changes})
+
+    def _code_id(self, code: str) -> dict:
+        """``{"code_id": …}`` for a code of the corpus's codebook (nothing for a bare store)."""
+        codes = current_codes(self.corpus.codebook_path) if self.corpus is not None else None
+        if codes is None:
+            return {}
+        ids = codes.loc[codes["path"] == code, "id"]
+        return {"code_id": ids.iloc[0]} if len(ids) else {}
 
     def memo(self, coder: str, target: str, ref: str, text: str) -> dict:
         if target not in MEMO_TARGETS:
@@ -283,6 +324,8 @@ class CodingStore:
         for index in range(len(events) - 1, -1, -1):
             event = events[index]
             if "undoes" not in event and event["id"] not in undone:
+                if event["event"] in CODE_EVENT_KINDS:
+                    return self._change_codebook_back(coder, event, {"undoes": event["id"]})
                 inverse = inverse_event(events[:index], event)
                 if inverse is not None:  # an event that changed nothing has nothing to undo
                     return self.append(coder, {**inverse, "undoes": event["id"]})
@@ -297,6 +340,8 @@ class CodingStore:
             if "undoes" in event:
                 if event["id"] in redone:
                     continue
+                if event["event"] in CODE_EVENT_KINDS:
+                    return self._change_codebook_back(coder, event, {"redoes": event["id"]})
                 inverse = inverse_event(events[:index], event)
                 if inverse is None:
                     continue
@@ -306,11 +351,20 @@ class CodingStore:
                 return None
         return None
 
+    def _change_codebook_back(self, coder: str, event: dict, mark: dict) -> dict:
+        if self.corpus is None:
+            raise AtelierError("un changement du livre de codes ne s’annule que sur le corpus (CodingStore.of)")
+        from .evolution import reverse_change  # evolution writes through this store
+
+        return reverse_change(self.corpus, coder, event, mark)
+
 
 def apply_event(codings: dict[str, dict], memos: dict, event: dict,
                 finished: dict[tuple[str, str], str] | None = None) -> str | None:
     """Apply one event to the state; return a problem (French) if it cannot apply."""
     kind = event["event"]
+    if kind in CODE_EVENT_KINDS:  # resolved after the replay (resolve_codes)
+        return None
     if kind in ("done", "reopen"):
         if finished is not None:
             key = (event.get("coder"), event.get("doc_id"))
@@ -337,9 +391,10 @@ def apply_event(codings: dict[str, dict], memos: dict, event: dict,
         if record is not None and record["_active"]:
             return f"codage « {coding_id} » ajouté deux fois"
         codings[coding_id] = {
-            "coding_id": coding_id, "coder": event["coder"], "memo": "",
+            "coding_id": coding_id, "coder": event["coder"], "memo": "", "code_id": "",
             **{field: event[field] for field in CODING_FIELDS if field in event},
             "created": record["created"] if record else event["ts"], "updated": event["ts"], "_active": True,
+            "code_ts": event["ts"],
         }
         return None
     if record is None or not record["_active"]:
@@ -348,6 +403,8 @@ def apply_event(codings: dict[str, dict], memos: dict, event: dict,
         record["_active"] = False
     else:
         record.update({field: event[field] for field in CODING_FIELDS if field in event})
+        if "code" in event:
+            record.update(code_id=event.get("code_id", ""), code_ts=event["ts"])
     record["updated"] = event["ts"]
     return None
 

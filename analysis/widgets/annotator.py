@@ -127,13 +127,16 @@ class Annotator(anywidget.AnyWidget):
         table = load_codebook(path) if path.exists() else pd.DataFrame(columns=["path", "label", "colour", "depth", "definition"])
         self._colours = dict(zip(table["path"], table["colour"]))
         self.codebook = [
-            {"path": r.path, "label": r.label, "colour": r.colour, "depth": int(r.depth), "definition": r.definition}
+            {"path": r.path, "label": r.label, "colour": r.colour, "depth": int(r.depth), "definition": r.definition,
+             "retired": bool(getattr(r, "retired", False))}
             for r in table.itertuples()
         ]
 
     def _log_signature(self) -> tuple:
+        """The state of the logs and of the codebook (a code renamed or merged elsewhere shows at once)."""
         store = CodingStore.of(self._corpus)
         files = sorted(store.directory.glob("*.jsonl")) if store.directory.exists() else []
+        files += [self._corpus.codebook_path] if self._corpus.codebook_path.exists() else []
         return tuple((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in files)
 
     def _refresh(self, force: bool = False) -> None:
@@ -141,6 +144,8 @@ class Annotator(anywidget.AnyWidget):
         signature = self._log_signature()
         if not force and signature == self._log_state:
             return
+        if not force:
+            self._load_codebook()
         self._log_state = signature
         replay = CodingStore.of(self._corpus).replay()
         self.finished = bool(((replay.finished["coder"] == self.coder) & (replay.finished["doc_id"] == self.doc_id)).any())

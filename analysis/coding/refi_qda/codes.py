@@ -162,7 +162,7 @@ def _new_codes(corpus: Corpus, codes: dict[str, dict], source: Path) -> pd.DataF
     for code in codes.values():  # in tree order, parents first
         if code["path"] not in known:
             known.add(code["path"])
-            added.append({k: code[k] for k in CODEBOOK_FIELDS})
+            added.append({k: code.get(k, "") for k in CODEBOOK_FIELDS})
     table = pd.DataFrame(added, columns=CODEBOOK_FIELDS).fillna("")
     if added:
         with tempfile.TemporaryDirectory() as scratch:

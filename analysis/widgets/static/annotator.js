@@ -181,7 +181,7 @@ function render({model, el}) {
 
   const visibleCodes = () => {
     const needle = filterBox.value.trim().toLowerCase();
-    return model.get("codebook").filter((c) => !needle || c.label.toLowerCase().includes(needle) || c.path.includes(needle));
+    return model.get("codebook").filter((c) => !c.retired && (!needle || c.label.toLowerCase().includes(needle) || c.path.includes(needle)));
   };
   const apply = (codes) => {
     if (!state.selection) { messageBox.textContent = "Sélectionnez d’abord un passage du texte."; return; }
@@ -240,7 +240,8 @@ function render({model, el}) {
         const memo = h("textarea", {class: "at-memo", rows: "2", placeholder: "Mémo sur ce codage…"});
         memo.value = c.memo || "";
         const recode = h("select", {class: "at-recode", "aria-label": "Changer de code"},
-          ...model.get("codebook").map((k) => h("option", {value: k.path, selected: k.path === c.code}, "· ".repeat(k.depth) + k.label)));
+          ...model.get("codebook").filter((k) => !k.retired || k.path === c.code)
+            .map((k) => h("option", {value: k.path, selected: k.path === c.code}, "· ".repeat(k.depth) + k.label)));
         box.append(memo, h("div", {class: "at-popup-actions"},
           h("button", {class: "at-btn at-save-memo", onclick: () => { send({action: "memo", id: c.id, memo: memo.value}); popup.hidden = true; }}, "Enregistrer le mémo"),
           recode,
