@@ -85,11 +85,14 @@ class CodeIds:
 
 def resolve_codes(records: Iterable[dict], history: list[dict], current: dict[str, str]) -> None:
     """Give each coding record (``code``, ``code_id``, ``code_ts``: when its code was set) the id of
-    the code it is on now and that code's current path; a coding whose code is unknown keeps its path
+    the code it is on now and that code's current path. A coding whose id no code has is placed by its
+path at the time it was written; a coding whose code is unknown keeps its path
     and no id (:func:`analysis.coding.evolution.orphan_codes` reports it)."""
     ids = CodeIds(history, current)
     for record in records:
-        code_id = record.get("code_id") or ids.id_at(record["code"], record["code_ts"])
+        code_id = record.get("code_id", "")
+        if code_id not in ids.paths:  # written before ids, or its code lost its id in a hand edit of the file
+            code_id = ids.id_at(record["code"], record["code_ts"])
         code_id = ids.final(code_id) if code_id else ""
         record["code_id"] = code_id
         record["code"] = ids.paths.get(code_id, record["code"])
