@@ -9,6 +9,7 @@ from pathlib import Path
 from ..coding.agreement import UNITS as AGREEMENT_UNITS, agreement, coding_comparison, disagreements, pairwise_kappa
 from ..coding.anchoring import anchored_codings
 from .table import print_table
+from ..coding.autocode import EXTENTS, autocode, describe_search, find_passages
 from ..coding.codebook import check_codebook, known_code, load_codebook, tree_text
 from ..coding.evolution import (
     EDITABLE, edit_code, merge_codes, move_code, new_code, orphan_codes, rename_code, retire_code,
@@ -55,6 +56,38 @@ CODEBOOK_CHANGES = {
     "edit": lambda corpus, args: edit_code(corpus, args.coder, args.code, **{
         name: value for name in EDITABLE if (value := getattr(args, name, None)) is not None}),
 }
+
+
+def _autocode(corpus: Corpus, args: argparse.Namespace) -> int:
+    where = {}
+    for condition in args.where or []:
+        name, equals, value = condition.partition("=")
+        if not equals or not name:
+            raise AtelierError(f"condition invalide « {condition} » (attendu : attribut=valeur, ex. genre=entretien)")
+        where[name.strip()] = value.strip()
+    search = dict(keyword=args.keyword or "", regex=args.regex or "", speaker=args.speaker or "", where=where,
+                  extent=args.extent, stems=args.stems)
+    passages = find_passages(corpus, **search)
+    skipped = set()
+    for part in (args.skip or "").replace(" ", "").split(","):
+        if part:
+            if not part.isdigit() or not 1 <= int(part) <= len(passages):
+                raise AtelierError(f"--skip : « {part} » n’est pas un numéro de passage (1 à {len(passages)})")
+            skipped.add(int(part) - 1)
+    shown = passages.assign(n=range(1, len(passages) + 1), text=passages["text"].str.replace("\n", " ").str.slice(0, 70))
+    if len(passages):
+        print_table(shown[["n", "doc_id", "start", "end", "text"]])
+    if args.code is None:
+        print(f"{len(passages)} passage(s) trouvé(s) ; pour les coder : la même commande avec --code CODE "
+              "--coder NOM (--skip 2,5 pour en écarter).")
+        return 0
+    if args.coder is None:
+        raise AtelierError("--coder est obligatoire avec --code")
+    kept = passages.drop(index=sorted(skipped))
+    written = autocode(corpus, args.coder, known_code(corpus.codebook_path, args.code), kept, describe_search(**search))
+    print(f"{len(written)} codage(s) « {args.code} » écrits pour {args.coder} ; {len(skipped)} écarté(s), "
+          f"{len(kept) - len(written)} déjà codé(s).")
+    return 0
 
 
 def _codings(corpus: Corpus, args: argparse.Namespace) -> int:
@@ -303,6 +336,25 @@ def add_coding_commands(commands) -> None:
     memo.add_argument("text", metavar="TEXTE")
     memo.add_argument("--coder", required=True)
     memo.set_defaults(handler=_memo)
+
+    auto = commands.add_parser(
+        "autocode", help="coder automatiquement, après aperçu",
+        description="Cherche des passages (mot-clé sans accents ni casse, expression régulière, tours d’un "
+        "locuteur, documents choisis par leurs attributs) et les affiche, numérotés ; avec --code et --coder, "
+        "les code (sauf ceux de --skip) comme codages ordinaires du codeur, marqués « auto ».")
+    found = auto.add_mutually_exclusive_group()
+    found.add_argument("--keyword", help="mot ou expression (accents et casse ignorés)")
+    found.add_argument("--regex", help="expression régulière (casse ignorée)")
+    found.add_argument("--speaker", help="tous les tours de ce locuteur (entretiens)")
+    auto.add_argument("--where", action="append", metavar="ATTRIBUT=VALEUR",
+                      help="seulement les documents ayant cet attribut (répétable) ; seul : documents entiers")
+    auto.add_argument("--extent", choices=EXTENTS, default="match",
+                      help="ce qui est codé : les mots trouvés (défaut), la phrase, le paragraphe ou le tour")
+    auto.add_argument("--stems", action="store_true", help="mot-clé comparé par racines (coopérative ~ coopératives)")
+    auto.add_argument("--code", help="code à appliquer (sans lui : aperçu seulement)")
+    auto.add_argument("--coder", help="nom du codeur")
+    auto.add_argument("--skip", help="numéros de passages de l’aperçu à ne pas coder, ex. 2,5")
+    auto.set_defaults(handler=_autocode)
 
     search = commands.add_parser("kwic", help="concordancier (mot-clé en contexte)",
                                  description="Cherche un mot ou une expression dans tout le corpus.")

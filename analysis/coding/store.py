@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 
 EVENT_KINDS = ("add", "remove", "update", "memo", "done", "reopen", *CODE_EVENT_KINDS)
 MEMO_TARGETS = ("document", "code", "coding")
-CODING_FIELDS = ["doc_id", "text_sha256", "start", "end", "code", "code_id", "text", "memo"]
+CODING_FIELDS = ["doc_id", "text_sha256", "start", "end", "code", "code_id", "text", "memo", "auto"]
 CODING_COLUMNS = ["coding_id", "coder", *CODING_FIELDS, "created", "updated"]
 MEMO_COLUMNS = ["target", "ref", "coder", "memo", "updated"]
 FINISHED_COLUMNS = ["coder", "doc_id", "updated"]
@@ -54,7 +54,7 @@ _REQUIRED = {"add": ("coding", "doc_id", "text_sha256", "start", "end", "code", 
              "code-merge": ("code_id", "into", "entry"), "code-unmerge": ("code_id", "into", "entry"),
              "code-retire": ("code_id", "retired"), "code-edit": ("code_id", "before", "after")}
 _TYPES = {"id": str, "ts": str, "coder": str, "coding": str, "doc_id": str, "text_sha256": str, "start": int,
-          "end": int, "code": str, "code_id": str, "text": str, "memo": str, "target": str, "ref": str,
+          "end": int, "code": str, "code_id": str, "text": str, "memo": str, "auto": str, "target": str, "ref": str,
           "undoes": str, "redoes": str, "into": str, "entry": dict, "before": dict, "after": dict,
           "changes": list, "retired": bool}
 _EXPECTED = {int: "un entier", str: "un texte", dict: "une table", list: "une liste", bool: "true ou false"}
@@ -265,13 +265,16 @@ class CodingStore:
         return known_code(self.corpus.codebook_path, code)
 
     def add(self, coder: str, doc_id: str, text_sha256: str, start: int, end: int, code: str,
-            text: str, memo: str = "") -> dict:
+            text: str, memo: str = "", auto: str = "") -> dict:
+        """Add a coding; ``auto`` names the search of an auto-coded one (:mod:`analysis.coding.autocode`)."""
         check_coder(coder)
         code = self.check_coding(doc_id, text_sha256, start, end, code, text)
         event = {"event": "add", "coding": uuid.uuid4().hex, "doc_id": doc_id, "text_sha256": text_sha256,
                  "start": int(start), "end": int(end), "code": code, **self._code_id(code), "text": text}
         if memo:
             event["memo"] = memo
+        if auto:
+            event["auto"] = auto
         return self.append(coder, event)
 
     def remove(self, coder: str, coding_id: str) -> dict:
@@ -391,7 +394,7 @@ def apply_event(codings: dict[str, dict], memos: dict, event: dict,
         if record is not None and record["_active"]:
             return f"codage « {coding_id} » ajouté deux fois"
         codings[coding_id] = {
-            "coding_id": coding_id, "coder": event["coder"], "memo": "", "code_id": "",
+            "coding_id": coding_id, "coder": event["coder"], "memo": "", "code_id": "", "auto": "",
             **{field: event[field] for field in CODING_FIELDS if field in event},
             "created": record["created"] if record else event["ts"], "updated": event["ts"], "_active": True,
             "code_ts": event["ts"],

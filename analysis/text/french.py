@@ -204,6 +204,16 @@ def _number_marker(match: re.Match) -> str:
     return "<nombre>"
 
 
+def fold_for_search(text: str) -> str:
+    """``text`` without accents or case, typographic apostrophes as ``'``, character for character (same
+    length, so that a match's offsets are offsets in ``text``): how searches compare words."""
+    folded = []
+    for char in text:
+        base = "".join(c for c in unicodedata.normalize("NFD", char) if not unicodedata.combining(c)).casefold()
+        folded.append(base if len(base) == 1 else char.lower() if len(char.lower()) == 1 else char)
+    return "".join(folded).translate(_APOSTROPHES)
+
+
 def _fold(token: str) -> str:
     """Key for matching expressions: no accents, no final plural."""
     token = "".join(c for c in unicodedata.normalize("NFD", token) if not unicodedata.combining(c))
