@@ -76,7 +76,7 @@ def accept_kernel(page) -> None:
     """JupyterLab asks which kernel to start for a notebook it has not run yet."""
     from playwright.sync_api import TimeoutError
 
-    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
+    page.wait_for_selector(".jp-Notebook .jp-Cell >> visible=true", timeout=60_000)  # restored tabs are hidden
     try:
         page.click(".jp-Dialog button.jp-mod-accept", timeout=10_000)
     except TimeoutError:

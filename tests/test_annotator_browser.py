@@ -24,13 +24,18 @@ from analysis.coding.store import CodingStore
 
 playwright = pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian chromium absent: `make test` installs it")
-READY = ".atelier-annotator .at-text [data-o]"
+READY = ".atelier-annotator .at-text [data-o]:not(.at-markup)"
 PASSAGE = "l’élue évoque la coopérative 🌱 de la vallée"
 TESTIMONY = (
     "Témoignage recueilli à Besançon.\n\n"
     f"Dans ce témoignage, {PASSAGE}, née d’un appel à projets de la région.\n\n"
     "Elle décrit ensuite la commande publique responsable de la métropole.\n"
 )
+
+
+NOTES = ("# Notes de terrain\n\n"
+         "La **coopérative** agricole travaille avec la Régie ; la regie publique suit la commande.\n\n"
+         "Une deuxième COOPERATIVE est née. Les élus en parlent souvent.\n")
 
 
 def _notebook(root: Path, name: str, doc_id: str, coder: str) -> None:
@@ -49,9 +54,12 @@ def lab(tmp_path_factory):
     (root / "temoignage.txt").write_text(TESTIMONY, encoding="utf-8")
     long_text = "\n\n".join(f"Copie {n}\n\n" + corpus.text("rtes-plan-actions-2022") for n in range(9))[:300_000]
     (root / "long.txt").write_text(long_text, encoding="utf-8")
-    report = ingest(corpus, [(root / "temoignage.txt", IngestOptions()), (root / "long.txt", IngestOptions())], progress=False)
+    (root / "notes.txt").write_text(NOTES, encoding="utf-8")
+    report = ingest(corpus, [(root / "temoignage.txt", IngestOptions()), (root / "long.txt", IngestOptions()),
+                             (root / "notes.txt", IngestOptions())], progress=False)
     assert report.ok, report.failed
     _notebook(root, "coder.ipynb", "temoignage", "testeur")
+    _notebook(root, "notes.ipynb", "notes", "clavier")
     _notebook(root, "long.ipynb", "long", "perf")
     with jupyterlab(root, {"ATELIER_CORPUS": str(corpus_dir)}) as server:
         yield {**server, "corpus": corpus}
@@ -175,4 +183,79 @@ def test_long_document_with_two_thousand_highlights_is_responsive(lab, browser):
         {"characters": len(text), "highlights": 2000, "render_ms": render_ms, "roundtrip_ms": roundtrip_ms}))
     print(f"render {render_ms:.0f} ms, round trip {roundtrip_ms:.0f} ms")
     assert _events(lab, "perf")[-1]["code"] == "acteurs"
+    page.close()
+
+
+def _offset(page, selector_text: str) -> int:
+    """The UTF-16 offset of the first occurrence of ``selector_text`` in the annotator's text."""
+    return page.evaluate("(needle) => Number(document.querySelector('.atelier-annotator .at-text').textContent.indexOf(needle))",
+                         selector_text)
+
+
+def test_keyboard_search_in_vivo_stripes_and_popup_in_jupyterlab(lab, browser):
+    page = _open_and_run(browser, lab, "notes.ipynb")
+    root = ".atelier-annotator"
+    # Markdown is shown as typography: no « # » or « ** », the bold word in bold, offsets unchanged.
+    assert "**" not in page.inner_text(f"{root} .at-text") and "# Notes" not in page.inner_text(f"{root} .at-text")
+    assert page.inner_text(f"{root} .at-text .at-strong") == "coopérative"
+    # A digit with no selection says why.
+    page.focus(f"{root} .at-text")
+    page.keyboard.press("1")
+    assert "sélectionnez d’abord" in page.inner_text(f"{root} .at-message")
+    # Search without accents: « regie » finds « Régie » then « regie »; the match is the selection.
+    page.fill(f"{root} .at-search", "regie")
+    page.press(f"{root} .at-search", "Enter")
+    assert page.inner_text(f"{root} .at-search-count") == "1 / 2"
+    assert "« Régie »" in page.inner_text(f"{root} .at-selection")
+    page.click(f"{root} .at-search-next")
+    assert page.inner_text(f"{root} .at-search-count") == "2 / 2"
+    # Any code from the keyboard: « / », type, ↓ to the second code found, Entrée.
+    page.focus(f"{root} .at-text")
+    page.keyboard.press("/")
+    page.keyboard.type("commande")
+    page.keyboard.press("ArrowDown")
+    chosen = page.get_attribute(f"{root} .at-code.at-active", "data-path")
+    page.keyboard.press("Enter")
+    [added] = _wait_for_events(lab, "clavier", 1)
+    assert added["code"] == chosen and added["text"] == "regie"
+    # A selection made with Maj+flèches, then a code in vivo: the words become the code and code it.
+    start = _offset(page, "Une deuxième")
+    page.evaluate("""(offset) => {
+        const text = document.querySelector('.atelier-annotator .at-text');
+        const span = [...text.querySelectorAll('[data-o]')].filter((s) => Number(s.dataset.o) <= offset).pop();
+        const range = document.createRange();
+        range.setStart(span.firstChild, offset - Number(span.dataset.o)); range.collapse(true);
+        text.focus(); getSelection().removeAllRanges(); getSelection().addRange(range);
+    }""", start + len("Une "))
+    for _ in range(len("deuxième COOPERATIVE")):
+        page.keyboard.press("Shift+ArrowRight")
+    assert "« deuxième COOPERATIVE »" in page.inner_text(f"{root} .at-selection")
+    page.click(f"{root} .at-in-vivo")
+    new, coded = _wait_for_events(lab, "clavier", 3)[1:]
+    assert new["event"] == "code-new" and new["entry"]["label"] == "deuxième COOPERATIVE"
+    assert coded["code"] == new["entry"]["path"] == "deuxieme-cooperative" and coded["text"] == "deuxième COOPERATIVE"
+    assert "Une deuxième COOPERATIVE" in lab["corpus"].text("notes")  # the text is never edited
+    page.wait_for_selector(f"{root} .at-code[data-path='deuxieme-cooperative']")
+    # Counts are of the codings shown, rolled up to the parents, and do not look like shortcuts.
+    family = chosen.split("/")[0]
+    page.wait_for_function(f"() => document.querySelector(\"{root} .at-code[data-path='{family}'] .at-count\").textContent === '(1)'")
+    # Stripes: one bar per coding in view; a click selects its coding and opens its popup.
+    page.wait_for_function(f"() => document.querySelectorAll('{root} .at-stripe').length === 2")
+    page.locator(f"{root} .at-stripe >> nth=0").click()
+    page.wait_for_selector(f"{root} .at-popup:not([hidden])")
+    page.fill(f"{root} .at-popup .at-memo", "Régie à vérifier")
+    page.click(f"{root} .at-popup .at-save-memo")
+    _wait_for_events(lab, "clavier", 4)
+    page.locator(f"{root} .at-stripe >> nth=0").click()
+    assert page.input_value(f"{root} .at-popup .at-memo") == "Régie à vérifier"  # at once, not after a resync
+    page.screenshot(path=ARTIFACTS / "annotator-stripes-popup.png", clip=page.locator(root).bounding_box())  # no scroll
+    page.evaluate("() => document.querySelector('.atelier-annotator .at-text').dispatchEvent(new Event('scroll'))")
+    assert page.is_hidden(f"{root} .at-popup")
+    # The list of the document's codings jumps to each; a filter matching nothing says so.
+    page.click(f"{root} .at-codings-box summary")
+    page.locator(f"{root} .at-coding-link >> nth=1").click()
+    assert "deuxième COOPERATIVE" in page.inner_text(f"{root} .at-selection")
+    page.fill(f"{root} .at-filter", "zzz introuvable")
+    assert "Aucun code ne contient « zzz introuvable »" in page.inner_text(f"{root} .at-codes")
+    page.locator(root).screenshot(path=ARTIFACTS / "annotator-keyboard.png")
     page.close()

@@ -21,7 +21,10 @@ import traitlets
 
 from ..coding.anchoring import STATUS_OK, STATUS_REANCHORED, anchored_codings, latest_versions
 from ..coding.codebook import NEUTRAL_COLOUR, check_codebook, load_codebook, with_descendants
+from ..coding import evolution
+from ..coding.code_ids import CODE_EVENT_KINDS
 from ..coding.store import CodingStore, check_coder
+from ..text.french import fold_for_search
 from ..corpus.store import Corpus
 from ..errors import AtelierError
 from ..text.offsets import OffsetMap
@@ -29,13 +32,25 @@ from ..text.turns import TURN_LABEL
 from .assets import STATIC, widget_module
 from ..coding.queries import current_codings, extracts
 
-_HEADING = re.compile(r"^#{1,6} .*$", re.MULTILINE)
+_HEADING = re.compile(r"^(?P<marker>#{1,6} ).*$", re.MULTILINE)
 _LIST_ITEM = re.compile(r"^- ", re.MULTILINE)
+#: Markdown emphasis of converted documents: ``**strong**`` and ``*emphasis*`` or ``_emphasis_``, on one line.
+_EMPHASIS = re.compile(r"(?P<marker>\*\*|(?<![\w*])\*(?!\*)|(?<!\w)_)(?P<inner>(?!\s)[^\n]+?(?<!\s))(?P=marker)(?!\w)")
 
 
 def decorations(text: str, is_transcript: bool) -> list[dict]:
-    """Typographic spans (code points): headings, list bullets, timestamps and speakers."""
-    spans = [{"start": m.start(), "end": m.end(), "kind": "heading"} for m in _HEADING.finditer(text)]
+    """Typographic spans (code points): headings, list bullets, Markdown emphasis, timestamps and speakers.
+    The Markdown signs themselves (``# ``, ``**``) are ``markup`` spans, which the browser hides: the
+    text and its offsets stay those of the corpus."""
+    spans = []
+    for match in _HEADING.finditer(text):
+        spans += [{"start": match.start(), "end": match.end(), "kind": "heading"},
+                  {"start": match.start(), "end": match.end("marker"), "kind": "markup"}]
+    for match in _EMPHASIS.finditer(text):
+        kind = "strong" if match["marker"] == "**" else "em"
+        spans += [{"start": match.start(), "end": match.start("inner"), "kind": "markup"},
+                  {"start": match.start("inner"), "end": match.end("inner"), "kind": kind},
+                  {"start": match.end("inner"), "end": match.end(), "kind": "markup"}]
     spans += [{"start": m.start(), "end": m.end(), "kind": "bullet"} for m in _LIST_ITEM.finditer(text)]
     if is_transcript:
         for match in TURN_LABEL.finditer(text):
@@ -168,6 +183,10 @@ class Annotator(anywidget.AnyWidget):
         """Show at once what this annotator just wrote, without replaying every log."""
         coding_id = event.get("coding") or event.get("ref")
         kind = event["event"]
+        if kind in CODE_EVENT_KINDS:  # a code renamed, merged…: its codings move with it
+            self._load_codebook()
+            self._refresh(force=True)
+            return
         if kind in ("done", "reopen"):
             if event["doc_id"] == self.doc_id:
                 self.finished = kind == "done"
@@ -178,8 +197,8 @@ class Annotator(anywidget.AnyWidget):
             self._placed.pop(coding_id, None)
         elif coding_id in self._placed:
             entry = self._placed[coding_id]
-            if kind == "memo":
-                entry["memo"] = event.get("memo", "")
+            if kind == "memo":  # a new dict, so that the synced list differs and the browser sees the memo
+                self._placed[coding_id] = {**entry, "memo": event.get("memo", "")}
             else:
                 self._placed[coding_id] = self._entry(
                     coding_id, self.coder, event.get("code", entry["code"]),
@@ -238,6 +257,12 @@ class Annotator(anywidget.AnyWidget):
                       for code in codes]
             self.message = f"Codé « {', '.join(codes)} » ({end - start} caractères)"
             return events
+        if action == "new_code":
+            return self._new_code(content)
+        if action in CODEBOOK_ACTIONS:
+            event = CODEBOOK_ACTIONS[action](self._corpus, self.coder, content["code"], content.get("value", ""))
+            self.message = f"Livre de codes modifié ({event['event']}) : Ctrl+Z pour annuler"
+            return [event]
         if action == "remove":
             self.message = "Codage retiré (Ctrl+Z pour annuler)"
             return [store.remove(self.coder, content["id"])]
@@ -262,6 +287,38 @@ class Annotator(anywidget.AnyWidget):
             return [event]
         raise AtelierError(f"action inconnue : « {action} »")
 
+    def _new_code(self, content: dict) -> list[dict]:
+        """Create a code (under ``parent``) and code the selection with it; *in vivo*, the selected
+        words are its label."""
+        start = self._offsets.to_codepoint(int(content.get("start", 0)))
+        end = self._offsets.to_codepoint(int(content.get("end", 0)))
+        selected = " ".join(self.text[start:end].split()) if 0 <= start < end <= len(self.text) else ""
+        label = (selected[:80] if content.get("in_vivo") else str(content.get("label", ""))).strip()
+        if not label:
+            raise AtelierError("sélectionnez les mots du code (in vivo) ou donnez son libellé")
+        slug = re.sub(r"[^a-z0-9]+", "-", fold_for_search(label)).strip("-")[:60] or "code"
+        parent = str(content.get("parent", ""))
+        path = f"{parent}/{slug}" if parent else slug
+        events = []
+        if path in {code["path"] for code in self.codebook}:  # the same words again: their code
+            self.message = f"Code « {path} » (existant)"
+        else:
+            events.append(evolution.new_code(self._corpus, self.coder, path, label))
+            self.message = f"Code « {label} » créé ({path})"
+        if selected:
+            events.append(CodingStore.of(self._corpus).add(self.coder, self.doc_id, self._text_sha256, start, end,
+                                                           path, self.text[start:end]))
+        return events
+
+
+#: Codebook changes the annotator's codebook panel offers: (corpus, coder, code, value) -> event.
+CODEBOOK_ACTIONS = {
+    "rename_code": lambda corpus, coder, code, value: evolution.rename_code(corpus, coder, code, value),
+    "move_code": lambda corpus, coder, code, value: evolution.move_code(corpus, coder, code, value),
+    "merge_code": lambda corpus, coder, code, value: evolution.merge_codes(corpus, coder, code, value),
+    "retire_code": lambda corpus, coder, code, value: evolution.retire_code(corpus, coder, code),
+}
+
 
 class Extracts(anywidget.AnyWidget):
     """The coded extracts of a code and its sub-codes, each opening its place in an annotator."""
@@ -279,8 +336,11 @@ class Extracts(anywidget.AnyWidget):
         self._corpus = corpus or Corpus.open()
         self.annotator = annotator
         self.code = code
+        self._context = context
         self.on_msg(self._on_message)
         self.refresh(context)
+        if annotator is not None:  # a coding added in the annotator shows here at once
+            annotator.observe(lambda _change: self.refresh(self._context), names="revision")
 
     def refresh(self, context: int = 120) -> None:
         codings = current_codings(self._corpus)

@@ -6,6 +6,22 @@ const esc = (s) => s.replace(/[&<>"']/g, (c) => ({"&": "&amp;", "<": "&lt;", ">"
 
 const quote = (s) => (s.length > 160 ? s.slice(0, 160) + "…" : s);
 
+// The text without accents or case, one UTF-16 unit for one (as analysis.text.french.fold_for_search):
+// a match's offsets are offsets in the text.
+const APOSTROPHES = {"’": "'", "‘": "'", "ʼ": "'", "′": "'", "`": "'", "´": "'"};
+function fold(text) {
+  let out = "";
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    const base = c.normalize("NFD").replace(/\p{M}/gu, "").toLowerCase();
+    out += APOSTROPHES[c] || (base.length === 1 ? base : (c.toLowerCase().length === 1 ? c.toLowerCase() : c));
+  }
+  return out;
+}
+
+// Each code and its ancestors: a coding counts for all of them.
+const ancestors = (path) => path.split("/").map((_, i, parts) => parts.slice(0, i + 1).join("/"));
+
 function withAlpha(hex, alpha) {
   const n = parseInt(hex.slice(1), 16);
   return `rgba(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255}, ${alpha})`;
@@ -76,8 +92,10 @@ function chunkHtml(text, from, to, codings, decorations) {
       const lines = [...mine.slice(1), ...others].slice(0, 3).map((c, n) => `inset 0 -${3 * (n + 1)}px 0 ${c.colour}`);
       if (lines.length) style += `box-shadow:${lines.join(",")};`;
       if (covering.length > 1) classes.push("at-overlap");
+      if (covering.length > 3) style += "text-decoration:underline dotted;";
     }
-    html.push(`<span data-o="${from + p.from}" class="${classes.join(" ")}"${style ? ` style="${style}"` : ""}>${esc(local.slice(p.from, p.to))}</span>`);
+    const title = p.codings.length > 1 ? ` title="${esc(`${p.codings.length} codages : ` + p.codings.map((i) => codings[i].code).join(", "))}"` : "";
+    html.push(`<span data-o="${from + p.from}" class="${classes.join(" ")}"${style ? ` style="${style}"` : ""}${title}>${esc(local.slice(p.from, p.to))}</span>`);
   }
   return html.join("");
 }
@@ -90,6 +108,7 @@ function renderText(model, state) {
   const visible = model.get("codings").filter((c) => shown.has(c.coder) &&
     (!filter || c.code === filter || c.code.startsWith(filter + "/")));
   state.visible = visible;
+  state.labels = new Map(model.get("codebook").map((c) => [c.path, c.label]));
   if (state.renderedText !== text) {
     state.renderedText = text;
     state.bounds = chunkBounds(text);
@@ -113,6 +132,7 @@ function renderText(model, state) {
     state.signatures[k] = signature;
     state.textEl.children[k].innerHTML = chunkHtml(text, state.bounds[k], state.bounds[k + 1], parts.codings, parts.decorations);
   });
+  drawStripes(state);
   void state.textEl.offsetHeight;  // force layout, so that the time measured is the time seen
   const elapsed = performance.now() - started;
   state.root.dataset.renderMs = elapsed.toFixed(1);
@@ -121,6 +141,56 @@ function renderText(model, state) {
     state.pendingSince = null;
   }
   state.root.dataset.revision = model.get("revision");
+}
+
+// The DOM position (text node, offset) of a UTF-16 offset of the text; ``spans`` are the text's
+// pieces (``[data-o]``), in order.
+function domPosition(textEl, offset, spans = textEl.querySelectorAll("[data-o]")) {
+  let low = 0, high = spans.length - 1;
+  while (low < high) {
+    const mid = (low + high + 1) >> 1;
+    if (Number(spans[mid].dataset.o) <= offset) low = mid; else high = mid - 1;
+  }
+  const span = spans[low];
+  if (!span) return null;
+  const node = span.firstChild || span;
+  return {node, offset: Math.min(offset - Number(span.dataset.o), node.textContent.length)};
+}
+
+// The coding stripes, for the lines in view (as NVivo and MAXQDA show them): one bar per coding
+// shown, from its first line to its last, in as few columns as possible, with its code's label;
+// a click on a bar selects its coding.
+const STRIPE_COLUMNS = 6;
+function drawStripes(state) {
+  const {stripesEl, textEl, visible, bounds} = state;
+  if (!stripesEl || !bounds) return;
+  const view = textEl.getBoundingClientRect();
+  stripesEl.style.height = `${textEl.clientHeight}px`;
+  let from = Infinity, to = -Infinity;
+  [...textEl.children].forEach((chunk, k) => {
+    const rect = chunk.getBoundingClientRect();
+    if (rect.bottom >= view.top && rect.top <= view.bottom) { from = Math.min(from, bounds[k]); to = Math.max(to, bounds[k + 1]); }
+  });
+  const spans = textEl.querySelectorAll("[data-o]");
+  const columnsEnd = [];
+  const bars = [];
+  const inView = visible.filter((c) => c.end > from && c.start < to).sort((a, b) => a.start - b.start || b.end - a.end);
+  for (const c of inView) {
+    const first = domPosition(textEl, c.start, spans), last = domPosition(textEl, Math.max(c.start, c.end - 1), spans);
+    if (!first || !last) continue;
+    const top = Math.max(0, (first.node.parentElement || first.node).getBoundingClientRect().top - view.top);
+    const bottom = Math.min(view.height, (last.node.parentElement || last.node).getBoundingClientRect().bottom - view.top);
+    if (bottom <= 0 || top >= view.height) continue;
+    let column = columnsEnd.findIndex((end) => end <= top);
+    if (column < 0) column = columnsEnd.length;
+    if (column >= STRIPE_COLUMNS) continue;
+    columnsEnd[column] = bottom + 2;
+    const label = state.labels.get(c.code) || c.code;
+    bars.push(h("div", {class: "at-stripe", "data-id": c.id, title: `${label} — ${c.coder}`,
+      style: `top:${top}px;height:${Math.max(8, bottom - top)}px;left:${column * 1.15}rem;border-color:${c.colour}`},
+      h("span", {class: "at-stripe-label", style: `color:${c.colour}`}, label)));
+  }
+  stripesEl.replaceChildren(...bars);
 }
 
 // The UTF-16 offset in the text of a DOM position inside the text panel.
@@ -165,18 +235,46 @@ function render({model, el}) {
   const errorBox = h("div", {class: "at-error", role: "alert"});
   const messageBox = h("div", {class: "at-message", role: "status"});
   const selectionBar = h("div", {class: "at-selection"}, "Sélectionnez un passage du texte, puis un code.");
-  const textEl = h("div", {class: "at-text", tabindex: "0"});
+  // Editable only so that the keyboard can move a caret and extend a selection: every edit is refused.
+  const textEl = h("div", {class: "at-text", tabindex: "0", contenteditable: "true", spellcheck: "false",
+    role: "textbox", "aria-multiline": "true", "aria-readonly": "true", "aria-label": "Texte du document",
+    onbeforeinput: (e) => e.preventDefault(), onpaste: (e) => e.preventDefault(), ondrop: (e) => e.preventDefault(),
+    oncut: (e) => e.preventDefault()});
   state.textEl = textEl;
-  const filterBox = h("input", {class: "at-filter", type: "search", placeholder: "Filtrer les codes… (Entrée : appliquer)"});
+  const stripesEl = h("div", {class: "at-stripes", "aria-hidden": "true"});
+  state.stripesEl = stripesEl;
+  const searchBox = h("input", {class: "at-search", type: "search", placeholder: "Chercher dans le texte (sans accents)",
+    "aria-label": "Chercher dans le texte"});
+  const searchCount = h("span", {class: "at-search-count", role: "status"});
+  const codingList = h("ol", {class: "at-coding-list"});
+  const codingsBox = h("details", {class: "at-codings-box"}, h("summary", {}, "Codages du document"), codingList);
+  const tools = h("div", {class: "at-tools"},
+    searchBox,
+    h("button", {class: "at-btn at-search-prev", title: "Occurrence précédente (Maj+Entrée)", onclick: () => findNext(-1)}, "▲"),
+    h("button", {class: "at-btn at-search-next", title: "Occurrence suivante (Entrée)", onclick: () => findNext(1)}, "▼"),
+    searchCount,
+    h("button", {class: "at-btn at-coding-prev", title: "Codage précédent (Alt+↑)", onclick: () => jumpCoding(-1)}, "◀ codage"),
+    h("button", {class: "at-btn at-coding-next", title: "Codage suivant (Alt+↓)", onclick: () => jumpCoding(1)}, "codage ▶"));
+  const filterBox = h("input", {class: "at-filter", type: "search", placeholder: "Filtrer les codes… (↑↓, Entrée : appliquer)",
+    "aria-label": "Filtrer les codes"});
+  const newCodeButton = h("button", {class: "at-btn at-new-code", title: "Créer un code du libellé tapé dans le filtre (sous le code filtré s’il y en a un)",
+    onclick: () => createCode(false)}, "+ Nouveau code");
   const codeList = h("ul", {class: "at-codes"});
   const codersBox = h("div", {class: "at-coders"});
   const codeFilter = h("select", {class: "at-code-filter", "aria-label": "Afficher seulement le code",
     onchange: (e) => { model.set("code_filter", e.target.value); model.save_changes(); }});
   const side = h("div", {class: "at-side"},
-    h("div", {class: "at-side-title"}, "Livre de codes"), filterBox, codeList,
-    h("div", {class: "at-side-title"}, "Afficher"), codeFilter, codersBox);
+    h("div", {class: "at-side-title"}, "Livre de codes"), filterBox, newCodeButton, codeList,
+    h("div", {class: "at-side-title"}, "Afficher"), codeFilter, codersBox,
+    h("div", {class: "at-legend"}, "Surligné : mes codages. Souligné : les codages des autres codeurs affichés, de la couleur "
+      + "de leur code (trois au plus par passage ; pointillés : plus de trois, voir la bulle ou les barres)."),
+    codingsBox);
   const popup = h("div", {class: "at-popup", hidden: true});
-  root.append(title, header, errorBox, messageBox, selectionBar, h("div", {class: "at-body"}, textEl, side), popup);
+  const inVivo = h("button", {class: "at-btn at-in-vivo", title: "Créer un code dont le libellé est le passage sélectionné, et l’appliquer",
+    onclick: () => createCode(true)}, "Code in vivo");
+  const panel = h("div", {class: "at-panel"}, stripesEl, textEl);
+  root.append(title, header, errorBox, messageBox, h("div", {class: "at-selection-row"}, selectionBar, inVivo), tools,
+    h("div", {class: "at-body"}, panel, side), popup);
   el.append(root);
 
   const visibleCodes = () => {
@@ -184,23 +282,57 @@ function render({model, el}) {
     return model.get("codebook").filter((c) => !c.retired && (!needle || c.label.toLowerCase().includes(needle) || c.path.includes(needle)));
   };
   const apply = (codes) => {
-    if (!state.selection) { messageBox.textContent = "Sélectionnez d’abord un passage du texte."; return; }
+    if (!state.selection) { messageBox.textContent = "Sélectionnez d’abord un passage du texte (souris, ou Maj+flèches dans le texte)."; return; }
     send({action: "add", start: state.selection.start, end: state.selection.end, codes});
     state.selection = null;
     selectionBar.textContent = "Sélectionnez un passage du texte, puis un code.";
     window.getSelection().removeAllRanges();
   };
 
+  const createCode = (inVivoCode) => {
+    const label = inVivoCode ? "" : filterBox.value.trim();
+    if (!inVivoCode && !label) { messageBox.textContent = "Tapez le libellé du nouveau code dans le filtre."; return; }
+    if (inVivoCode && !state.selection) { messageBox.textContent = "Sélectionnez d’abord les mots du code in vivo."; return; }
+    const chosen = state.selection || {start: 0, end: 0};
+    send({action: "new_code", in_vivo: inVivoCode, label, parent: model.get("code_filter"), start: chosen.start, end: chosen.end});
+    if (inVivoCode) clearSelection();
+    filterBox.value = "";
+  };
+  const codeMenu = (c, event) => {
+    event.preventDefault();
+    const choice = window.prompt(`Code « ${c.path} » : r = renommer, d = déplacer, f = fusionner dans un autre, x = retirer`, "r");
+    const ask = (question, value) => window.prompt(question, value);
+    const actions = {
+      r: () => ({action: "rename_code", value: ask("Nouveau nom (dernier segment ou chemin complet)", c.path.split("/").pop())}),
+      d: () => ({action: "move_code", value: ask("Nouveau parent (vide : premier niveau)", c.path.split("/").slice(0, -1).join("/"))}),
+      f: () => ({action: "merge_code", value: ask("Fusionner dans le code (chemin)", "")}),
+      x: () => ({action: "retire_code", value: ""}),
+    };
+    const action = actions[(choice || "").trim().toLowerCase()];
+    if (!action) return;
+    const message = action();
+    if (message.value !== null) send({...message, code: c.path});
+  };
   const drawCodebook = () => {
+    const shown = new Set(model.get("shown_coders"));
     const counts = {};
-    for (const c of model.get("codings")) counts[c.code] = (counts[c.code] || 0) + 1;
-    codeList.replaceChildren(...visibleCodes().map((c, n) => h("li", {
-        class: "at-code", "data-path": c.path, title: c.definition || c.path, style: `padding-left:${0.4 + c.depth * 1.1}em`,
-        onmousedown: (e) => e.preventDefault(), onclick: () => apply([c.path])},
+    for (const c of model.get("codings")) {
+      if (shown.has(c.coder)) for (const path of ancestors(c.code)) counts[path] = (counts[path] || 0) + 1;
+    }
+    const codes = visibleCodes();
+    state.activeCode = Math.min(state.activeCode || 0, Math.max(0, codes.length - 1));
+    const needle = filterBox.value.trim();
+    codeList.replaceChildren(...codes.map((c, n) => h("li", {
+        class: "at-code" + (needle && n === state.activeCode ? " at-active" : ""), "data-path": c.path,
+        title: `${c.definition || c.path}\n(clic droit : renommer, déplacer, fusionner, retirer)`,
+        style: `padding-left:${0.4 + c.depth * 1.1}em`,
+        onmousedown: (e) => e.preventDefault(), onclick: () => apply([c.path]), oncontextmenu: (e) => codeMenu(c, e)},
       h("span", {class: "at-swatch", style: `background:${c.colour}`}),
       h("span", {class: "at-label"}, c.label),
-      n < 9 ? h("kbd", {}, String(n + 1)) : "",
-      h("span", {class: "at-count"}, counts[c.path] ? String(counts[c.path]) : ""))));
+      n < 9 ? h("kbd", {title: `raccourci : touche ${n + 1}`}, String(n + 1)) : "",
+      h("span", {class: "at-count", title: "codages affichés, sous-codes compris"}, counts[c.path] ? `(${counts[c.path]})` : ""))),
+      ...(codes.length ? [] : [h("li", {class: "at-no-code"}, needle
+        ? `Aucun code ne contient « ${needle} » : « + Nouveau code » le crée.` : "Le livre de codes est vide.")]));
     codeFilter.replaceChildren(h("option", {value: ""}, "Tous les codes"),
       ...model.get("codebook").map((c) => h("option", {value: c.path, selected: c.path === model.get("code_filter")}, "· ".repeat(c.depth) + c.label)));
   };
@@ -258,40 +390,135 @@ function render({model, el}) {
     popup.hidden = false;
   };
 
+  // The text position under the pointer: the standard API, or Chromium's older one.
+  const caretAt = (x, y) => {
+    if (document.caretPositionFromPoint) {
+      const position = document.caretPositionFromPoint(x, y);
+      return position && {node: position.offsetNode, offset: position.offset};
+    }
+    const range = document.caretRangeFromPoint && document.caretRangeFromPoint(x, y);
+    return range && {node: range.startContainer, offset: range.startOffset};
+  };
+  const clearSelection = () => {
+    state.selection = null;
+    selectionBar.textContent = "Sélectionnez un passage du texte, puis un code.";
+  };
+  const readSelection = () => {
+    const selection = window.getSelection();
+    if (!selection.rangeCount || selection.isCollapsed || !textEl.contains(selection.anchorNode)) return false;
+    const range = selection.getRangeAt(0);
+    let start = offsetOf(textEl, range.startContainer, range.startOffset);
+    let end = offsetOf(textEl, range.endContainer, range.endOffset);
+    if (start == null || end == null || start === end) return false;
+    if (start > end) [start, end] = [end, start];
+    state.selection = {start, end};
+    selectionBar.textContent = `Sélection : « ${quote(model.get("text").slice(start, end))} » — choisissez un code (clic, 1–9, ou filtre puis Entrée)`;
+    popup.hidden = true;
+    return true;
+  };
+  const select = (start, end, scroll = true) => {
+    const from = domPosition(textEl, start), to = domPosition(textEl, end);
+    if (!from || !to) return;
+    const range = document.createRange();
+    range.setStart(from.node, from.offset);
+    range.setEnd(to.node, to.offset);
+    const selection = window.getSelection();
+    selection.removeAllRanges();
+    selection.addRange(range);
+    if (scroll) (from.node.parentElement || textEl).scrollIntoView({block: "center"});
+    readSelection();
+  };
+  // The popup belongs to the lines it was opened on: it closes when they scroll away.
+  textEl.addEventListener("scroll", () => { popup.hidden = true; drawStripesLater(); });
+  document.addEventListener("scroll", () => { popup.hidden = true; }, {capture: true, passive: true});
+  let stripesFrame = 0;
+  const drawStripesLater = () => { cancelAnimationFrame(stripesFrame); stripesFrame = requestAnimationFrame(() => drawStripes(state)); };
+  stripesEl.addEventListener("click", (event) => {
+    const bar = event.target.closest(".at-stripe");
+    const coding = bar && state.visible.find((c) => c.id === bar.dataset.id);
+    if (coding) { select(coding.start, coding.end, false); const r = bar.getBoundingClientRect(); showPopup(coding.start, r.right, r.top); }
+  });
+  textEl.addEventListener("keyup", (event) => { if (event.shiftKey || event.key.startsWith("Arrow")) readSelection(); });
   textEl.addEventListener("mouseup", (event) => {
     const selection = window.getSelection();
     if (!selection.rangeCount || selection.isCollapsed) {
       const span = event.target.closest && event.target.closest(".at-hl");
       if (span) {
-        const range = document.caretRangeFromPoint ? document.caretRangeFromPoint(event.clientX, event.clientY) : null;
-        const offset = range ? offsetOf(textEl, range.startContainer, range.startOffset) : Number(span.dataset.o);
+        const position = caretAt(event.clientX, event.clientY);
+        const offset = position ? offsetOf(textEl, position.node, position.offset) : null;
         showPopup(offset, event.clientX, event.clientY);
       } else {
         popup.hidden = true;
       }
       return;
     }
-    const range = selection.getRangeAt(0);
-    let start = offsetOf(textEl, range.startContainer, range.startOffset);
-    let end = offsetOf(textEl, range.endContainer, range.endOffset);
-    if (start == null || end == null || start === end) return;
-    if (start > end) [start, end] = [end, start];
-    state.selection = {start, end};
-    const chosen = model.get("text").slice(start, end);
-    selectionBar.textContent = `Sélection : « ${quote(chosen)} » — choisissez un code`;
-    popup.hidden = true;
+    readSelection();
   });
-  filterBox.addEventListener("input", drawCodebook);
+
+  // Search in the text, accents and case ignored: each match becomes the selection, ready to code.
+  const findNext = (step) => {
+    const needle = fold(searchBox.value.trim());
+    if (!needle) { searchCount.textContent = ""; return; }
+    const folded = state.foldedFor === model.get("text") ? state.folded : (state.folded = fold(model.get("text")));
+    state.foldedFor = model.get("text");
+    const matches = [];
+    for (let at = folded.indexOf(needle); at >= 0; at = folded.indexOf(needle, at + 1)) matches.push(at);
+    if (!matches.length) { searchCount.textContent = `« ${searchBox.value.trim()} » : aucune occurrence`; return; }
+    const here = state.selection ? state.selection.start : -1;
+    let index = step > 0 ? matches.findIndex((m) => m > here) : matches.map((m) => m < here).lastIndexOf(true);
+    if (index < 0) index = step > 0 ? 0 : matches.length - 1;
+    select(matches[index], matches[index] + needle.length);
+    searchCount.textContent = `${index + 1} / ${matches.length}`;
+  };
+  searchBox.addEventListener("keydown", (e) => { if (e.key === "Enter") { e.preventDefault(); findNext(e.shiftKey ? -1 : 1); } });
+  // Next or previous coding among those shown (of the code chosen in « Afficher », or any).
+  const jumpCoding = (step) => {
+    const sorted = [...state.visible].sort((a, b) => a.start - b.start || a.end - b.end);
+    if (!sorted.length) { messageBox.textContent = "Aucun codage affiché dans ce document."; return; }
+    const here = state.selection ? state.selection.start : -1;
+    let index = step > 0 ? sorted.findIndex((c) => c.start > here) : sorted.map((c) => c.start < here).lastIndexOf(true);
+    if (index < 0) index = step > 0 ? 0 : sorted.length - 1;
+    select(sorted[index].start, sorted[index].end);
+    messageBox.textContent = `Codage ${index + 1} / ${sorted.length} : ${labelOf(sorted[index].code)} (${sorted[index].coder})`;
+  };
+  const drawCodingList = () => {
+    const sorted = [...state.visible].sort((a, b) => a.start - b.start || a.end - b.end);
+    codingsBox.querySelector("summary").textContent = `Codages du document (${sorted.length})`;
+    codingList.replaceChildren(...sorted.map((c) => h("li", {},
+      h("button", {class: "at-coding-link", onclick: () => select(c.start, c.end)},
+        h("span", {class: "at-swatch", style: `background:${c.colour}`}), `${labelOf(c.code)} — ${c.coder} : `,
+        h("i", {}, quote(model.get("text").slice(c.start, c.end)).slice(0, 80))))));
+  };
+  filterBox.addEventListener("input", () => { state.activeCode = 0; drawCodebook(); });
   filterBox.addEventListener("keydown", (e) => {
-    if (e.key === "Enter") { const first = visibleCodes()[0]; if (first) apply([first.path]); }
+    const codes = visibleCodes();
+    if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+      e.preventDefault();
+      state.activeCode = Math.max(0, Math.min(codes.length - 1, (state.activeCode || 0) + (e.key === "ArrowDown" ? 1 : -1)));
+      drawCodebook();
+    } else if (e.key === "Enter") {
+      e.preventDefault();
+      const chosen = codes[state.activeCode || 0];
+      if (chosen) apply([chosen.path]);
+      else messageBox.textContent = `Aucun code ne contient « ${filterBox.value.trim()} » : « + Nouveau code » le crée.`;
+    } else if (e.key === "Escape") {
+      textEl.focus();
+    }
   });
   root.addEventListener("keydown", (e) => {
-    if (e.target.tagName === "TEXTAREA" || (e.target.tagName === "INPUT" && e.target !== filterBox)) return;
+    if (e.target.tagName === "TEXTAREA" || e.target.tagName === "SELECT" || (e.target.tagName === "INPUT" && e.target !== filterBox)) return;
     if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === "z") {
       e.preventDefault(); send({action: e.shiftKey ? "redo" : "undo"});
-    } else if (e.target !== filterBox && /^[1-9]$/.test(e.key) && state.selection) {
+    } else if (e.altKey && (e.key === "ArrowDown" || e.key === "ArrowUp")) {
+      e.preventDefault(); jumpCoding(e.key === "ArrowDown" ? 1 : -1);
+    } else if (e.target !== filterBox && e.key === "/") {
+      e.preventDefault(); filterBox.focus();  // then type, ↑↓ and Entrée: any code from the keyboard
+    } else if (e.target !== filterBox && /^[1-9]$/.test(e.key) && !e.ctrlKey && !e.metaKey && !e.altKey) {
+      e.preventDefault();
       const code = visibleCodes()[Number(e.key) - 1];
-      if (code) { e.preventDefault(); apply([code.path]); }
+      if (!state.selection) messageBox.textContent = `Touche ${e.key} : sélectionnez d’abord un passage (souris, ou Maj+flèches dans le texte).`;
+      else if (!code) messageBox.textContent = `Touche ${e.key} : la liste n’a que ${visibleCodes().length} code(s) ; « / » pour chercher un code.`;
+      else apply([code.path]);
     }
   });
 
@@ -303,19 +530,22 @@ function render({model, el}) {
     if (target) { target.scrollIntoView({block: "center"}); target.classList.add("at-focus"); }
   };
 
-  const drawAll = () => { drawHeader(); drawStatus(); drawCodebook(); drawCoders(); renderText(model, state); scrollToFocus(); };
+  const drawText = () => { renderText(model, state); drawCodingList(); };
+  const drawAll = () => { drawHeader(); drawStatus(); drawCodebook(); drawCoders(); drawText(); scrollToFocus(); };
   drawAll();
   model.on("change:text", drawAll);
-  model.on("change:revision", () => { drawCodebook(); drawCoders(); renderText(model, state); });
-  model.on("change:shown_coders", () => renderText(model, state));
-  model.on("change:code_filter", () => renderText(model, state));
+  model.on("change:revision", () => { drawCodebook(); drawCoders(); drawText(); });
+  model.on("change:shown_coders", () => { drawCodebook(); drawText(); });
+  model.on("change:code_filter", drawText);
+  const resize = new ResizeObserver(drawStripesLater);
+  resize.observe(textEl);
   model.on("change:focus", scrollToFocus);
   model.on("change:finished", drawHeader);
   model.on("change:error", drawStatus);
   model.on("change:message", drawStatus);
   model.on("change:codebook", drawCodebook);
   const timer = setInterval(() => model.send({action: "sync"}), 2000);
-  return () => clearInterval(timer);
+  return () => { clearInterval(timer); resize.disconnect(); };
 }
 
 export default {render};
