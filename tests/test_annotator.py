@@ -139,3 +139,65 @@ def test_extracts_open_the_annotator_at_the_passage(corpus):
     widget.show_document("entretien")
     listing._on_message(listing, {"action": "open", "doc_id": "entretien", "start": start, "end": start + 8}, [])
     assert widget.focus == {"start": utf16(text, start), "end": utf16(text, start + 8)}
+
+
+def test_markdown_signs_are_hidden_and_emphasis_kept():
+    text = "# Titre\n\nUn **point clé** et *une nuance*, mais 2 * 3 * 4 et nom_de_fichier restent.\n"
+    spans = [(text[s["start"]:s["end"]], s["kind"]) for s in decorations(text, is_transcript=False)]
+    assert ("# ", "markup") in spans and ("point clé", "strong") in spans and ("une nuance", "em") in spans
+    assert [shown for shown, kind in spans if kind == "markup"] == ["# ", "**", "**", "*", "*"]
+
+
+def test_an_in_vivo_code_is_created_from_the_selection_and_codes_it(corpus):
+    widget = Annotator("entretien", coder="marie", corpus=corpus)
+    text = corpus.text("entretien")
+    start = text.index("soutient l’ESS")
+    span = {"start": utf16(text, start), "end": utf16(text, start + len("soutient l’ESS"))}
+    widget._on_message(widget, {"action": "new_code", "in_vivo": True, "parent": "leviers", **span}, [])
+    assert widget.error == "" and "soutient-l-ess" in widget.message
+    assert {"path": "leviers/soutient-l-ess", "label": "soutient l’ESS"}.items() <= next(
+        code for code in widget.codebook if code["path"] == "leviers/soutient-l-ess").items()
+    [coding] = CodingStore.of(corpus).replay().codings.to_dict("records")
+    assert coding["code"] == "leviers/soutient-l-ess" and coding["text"] == "soutient l’ESS"
+    widget._on_message(widget, {"action": "new_code", "in_vivo": True, "parent": "leviers", **span}, [])
+    assert "existant" in widget.message and len(CodingStore.of(corpus).replay().codings) == 2
+    widget._on_message(widget, {"action": "new_code", "in_vivo": True, "start": 0, "end": 0}, [])
+    assert "sélectionnez les mots" in widget.error
+
+
+def test_codebook_changes_from_the_annotator_move_the_highlights(corpus):
+    widget = Annotator("entretien", coder="marie", corpus=corpus)
+    text = corpus.text("entretien")
+    start = text.index("commande")
+    widget._on_message(widget, {"action": "add", "start": utf16(text, start), "end": utf16(text, start + 8),
+                                "codes": ["leviers/commande-publique"]}, [])
+    widget._on_message(widget, {"action": "rename_code", "code": "leviers/commande-publique", "value": "achats"}, [])
+    assert widget.error == "" and [c["code"] for c in widget.codings] == ["leviers/achats"]
+    widget._on_message(widget, {"action": "merge_code", "code": "leviers/achats", "value": "acteurs"}, [])
+    assert [c["code"] for c in widget.codings] == ["acteurs"] and widget.codings[0]["colour"] == "#D55E00"
+    widget._on_message(widget, {"action": "retire_code", "code": "acteurs"}, [])
+    assert next(code for code in widget.codebook if code["path"] == "acteurs")["retired"]
+    widget._on_message(widget, {"action": "undo"}, [])
+    widget._on_message(widget, {"action": "undo"}, [])
+    assert [c["code"] for c in widget.codings] == ["leviers/achats"]
+    widget._on_message(widget, {"action": "merge_code", "code": "leviers", "value": "acteurs"}, [])
+    assert "sous-codes" in widget.error
+
+
+def test_a_saved_memo_reaches_the_browser_at_once(corpus):
+    widget = Annotator("entretien", coder="marie", corpus=corpus)
+    text = corpus.text("entretien")
+    widget._on_message(widget, {"action": "add", "start": 0, "end": utf16(text, 5), "codes": ["acteurs"]}, [])
+    before = widget.codings
+    widget._on_message(widget, {"action": "memo", "id": before[0]["id"], "memo": "à revoir"}, [])
+    assert before[0]["memo"] == "" and widget.codings[0]["memo"] == "à revoir"  # a new value, so it is synced
+
+
+def test_extracts_follow_new_codings_on_their_sync(corpus):
+    widget = Annotator("entretien", coder="marie", corpus=corpus)
+    shown = Extracts("acteurs", annotator=widget, corpus=corpus)
+    assert shown.rows == [] and "Aucun extrait" in shown.error
+    text = corpus.text("entretien")
+    widget._on_message(widget, {"action": "add", "start": 0, "end": utf16(text, 11), "codes": ["acteurs"]}, [])
+    shown._on_message(shown, {"action": "sync"}, [])
+    assert [row["text"] for row in shown.rows] == ["# Entretien"] and shown.error == ""

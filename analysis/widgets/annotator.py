@@ -60,6 +60,14 @@ def decorations(text: str, is_transcript: bool) -> list[dict]:
     return spans
 
 
+def files_state(corpus: Corpus, with_codebook: bool = False) -> tuple:
+    """Name, size and time of the coders' logs (and of the codebook): a widget redraws when it changes."""
+    directory = CodingStore.of(corpus).directory
+    files = sorted(directory.glob("*.jsonl")) if directory.exists() else []
+    files += [corpus.codebook_path] if with_codebook and corpus.codebook_path.exists() else []
+    return tuple((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in files)
+
+
 class Annotator(anywidget.AnyWidget):
     """Code a document of the corpus in the notebook.
 
@@ -149,10 +157,7 @@ class Annotator(anywidget.AnyWidget):
 
     def _log_signature(self) -> tuple:
         """The state of the logs and of the codebook (a code renamed or merged elsewhere shows at once)."""
-        store = CodingStore.of(self._corpus)
-        files = sorted(store.directory.glob("*.jsonl")) if store.directory.exists() else []
-        files += [self._corpus.codebook_path] if self._corpus.codebook_path.exists() else []
-        return tuple((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in files)
+        return files_state(self._corpus, with_codebook=True)
 
     def _refresh(self, force: bool = False) -> None:
         """Replay the logs if any changed (another notebook, the CLI) or when ``force``d."""
@@ -338,9 +343,8 @@ class Extracts(anywidget.AnyWidget):
         self.code = code
         self._context = context
         self.on_msg(self._on_message)
+        self._log_state = files_state(self._corpus)
         self.refresh(context)
-        if annotator is not None:  # a coding added in the annotator shows here at once
-            annotator.observe(lambda _change: self.refresh(self._context), names="revision")
 
     def refresh(self, context: int = 120) -> None:
         codings = current_codings(self._corpus)
@@ -352,5 +356,10 @@ class Extracts(anywidget.AnyWidget):
         self.error = ""
 
     def _on_message(self, _widget, content: dict, _buffers) -> None:
-        if content.get("action") == "open" and self.annotator is not None:
+        if content.get("action") == "sync":  # a coding added anywhere shows within two seconds
+            logs = files_state(self._corpus)
+            if logs != self._log_state:
+                self._log_state = logs
+                self.refresh(self._context)
+        elif content.get("action") == "open" and self.annotator is not None:
             self.annotator.show_document(content["doc_id"], int(content["start"]), int(content["end"]))

@@ -132,7 +132,6 @@ function renderText(model, state) {
     state.signatures[k] = signature;
     state.textEl.children[k].innerHTML = chunkHtml(text, state.bounds[k], state.bounds[k + 1], parts.codings, parts.decorations);
   });
-  drawStripes(state);
   void state.textEl.offsetHeight;  // force layout, so that the time measured is the time seen
   const elapsed = performance.now() - started;
   state.root.dataset.renderMs = elapsed.toFixed(1);
@@ -141,6 +140,11 @@ function renderText(model, state) {
     state.pendingSince = null;
   }
   state.root.dataset.revision = model.get("revision");
+  requestAnimationFrame(() => {  // the stripes follow the drawn text, in the next frame
+    const begun = performance.now();
+    drawStripes(state);
+    state.root.dataset.stripesMs = (performance.now() - begun).toFixed(1);
+  });
 }
 
 // The DOM position (text node, offset) of a UTF-16 offset of the text; ``spans`` are the text's
@@ -481,9 +485,10 @@ function render({model, el}) {
     select(sorted[index].start, sorted[index].end);
     messageBox.textContent = `Codage ${index + 1} / ${sorted.length} : ${labelOf(sorted[index].code)} (${sorted[index].coder})`;
   };
-  const drawCodingList = () => {
+  const drawCodingList = () => {  // built only while open: a long document may have thousands
+    codingsBox.querySelector("summary").textContent = `Codages du document (${state.visible.length})`;
+    if (!codingsBox.open) { codingList.replaceChildren(); return; }
     const sorted = [...state.visible].sort((a, b) => a.start - b.start || a.end - b.end);
-    codingsBox.querySelector("summary").textContent = `Codages du document (${sorted.length})`;
     codingList.replaceChildren(...sorted.map((c) => h("li", {},
       h("button", {class: "at-coding-link", onclick: () => select(c.start, c.end)},
         h("span", {class: "at-swatch", style: `background:${c.colour}`}), `${labelOf(c.code)} — ${c.coder} : `,
@@ -531,6 +536,7 @@ function render({model, el}) {
   };
 
   const drawText = () => { renderText(model, state); drawCodingList(); };
+  codingsBox.addEventListener("toggle", drawCodingList);
   const drawAll = () => { drawHeader(); drawStatus(); drawCodebook(); drawCoders(); drawText(); scrollToFocus(); };
   drawAll();
   model.on("change:text", drawAll);

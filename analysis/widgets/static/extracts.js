@@ -38,6 +38,8 @@ function render({model, el}) {
   draw();
   model.on("change:rows", draw);
   model.on("change:error", draw);
+  const timer = setInterval(() => model.send({action: "sync"}), 2000);
+  return () => clearInterval(timer);
 }
 
 export default {render};
