@@ -245,3 +245,12 @@ def test_legacy_codings_follow_their_code_through_any_renames(steps):
     resolve_codes(records, history, dict(paths))
     assert [record["code_id"] for record in records] == expected
     assert [record["code"] for record in records] == [paths[code_id] for code_id in expected]
+
+
+def test_a_change_whose_code_is_gone_cannot_be_undone_and_says_why(corpus):
+    retire_code(corpus, "marie", AXIS)
+    merge_codes(corpus, "paul", AXIS, "plan-actions")
+    before = snapshot(corpus.root)
+    with pytest.raises(AtelierError, match="n’est plus dans le livre de codes"):
+        CodingStore.of(corpus).undo("marie")
+    assert snapshot(corpus.root) == before

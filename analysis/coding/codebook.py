@@ -275,6 +275,13 @@ def current_codes(codebook_path: Path) -> pd.DataFrame | None:
     return _codes_of_file(str(codebook_path.resolve()), stat.st_mtime_ns, stat.st_size)
 
 
+def unknown_code(code: str, paths) -> AtelierError:
+    """The French error for a code the codebook lacks, with the codes whose path is close."""
+    close = [p for p in paths if code.split("/")[-1] in p][:5]
+    hint = f" (codes proches : {', '.join(close)})" if close else ""
+    return AtelierError(f"code inconnu : « {code} »{hint} — voir « atelier codebook »")
+
+
 def known_code(codebook_path: Path, code: str) -> str:
     """``code`` if the codebook offers it for coding (or there is no codebook yet), else a French error
     (unknown code, with close codes; retired code)."""
@@ -283,9 +290,7 @@ def known_code(codebook_path: Path, code: str) -> str:
         return code
     row = codes[codes["path"] == code]
     if row.empty:
-        close = [p for p in codes["path"] if code.split("/")[-1] in p][:5]
-        hint = f" (codes proches : {', '.join(close)})" if close else ""
-        raise AtelierError(f"code inconnu : « {code} »{hint} — voir « atelier codebook »")
+        raise unknown_code(code, codes["path"])
     if row["retired"].iloc[0]:
         raise AtelierError(f"le code « {code} » est retiré : il garde ses codages mais n’en reçoit plus "
                            f"(« atelier codebook retire {code} --restore » pour le rétablir)")

@@ -13,12 +13,13 @@ only a path; they are resolved with the paths codes had at the time (the repath 
 path each code had when).
 
 Every change is refused, with a French message and nothing written, when the result would not be
-a valid codebook; changes are serialised by a lock on the codebook, so two coders (two kernels, a
+a valid codebook; changes are serialised by one lock (beside the coders' logs), so two coders (two kernels, a
 CLI) changing it at once lose neither change. Undo appends the inverse change, like for codings.
 """
 
 from __future__ import annotations
 
+import difflib
 import uuid
 from typing import TYPE_CHECKING
 
@@ -27,7 +28,7 @@ import pandas as pd
 from ..errors import AtelierError
 from ..fsio import locked
 from .codebook import (
-    NEUTRAL_COLOUR, add_codes, edit_codes, load_codebook, remove_codes, with_descendants,
+    NEUTRAL_COLOUR, add_codes, edit_codes, load_codebook, remove_codes, unknown_code, with_descendants,
 )
 from .code_ids import id_paths
 from .store import CodingStore, check_coder
@@ -47,9 +48,7 @@ def _locked(corpus: "Corpus"):
 def _code(codebook: pd.DataFrame, path: str) -> pd.Series:
     rows = codebook[codebook["path"] == path]
     if rows.empty:
-        close = [p for p in codebook["path"] if path.split("/")[-1] in p][:5]
-        hint = f" (codes proches : {', '.join(close)})" if close else ""
-        raise AtelierError(f"code inconnu : « {path} »{hint} — voir « atelier codebook »")
+        raise unknown_code(path, codebook["path"])
     return rows.iloc[0]
 
 
@@ -191,9 +190,16 @@ def reverse_change(corpus: "Corpus", coder: str, event: dict, mark: dict) -> dic
     kind = event["event"]
     with _locked(corpus):
         codebook = load_codebook(corpus.codebook_path)
-        path_of = dict(zip(codebook["id"], codebook["path"]))
+        paths = dict(zip(codebook["id"], codebook["path"]))
+
+        def path_of(code_id: str) -> str:
+            if code_id not in paths:
+                raise AtelierError(f"le code « {code_id} » n’est plus dans le livre de codes : ce changement ne "
+                                   "peut plus être annulé")
+            return paths[code_id]
+
         if kind == "code-new":
-            path = path_of.get(event["code_id"])
+            path = paths.get(event["code_id"])
             used = path is not None and (CodingStore.of(corpus).replay().codings["code_id"] == event["code_id"]).any()
             if path is None or used:
                 raise AtelierError(f"le code « {event['entry']['path']} » est utilisé par des codages ou a changé : "
@@ -212,12 +218,12 @@ def reverse_change(corpus: "Corpus", coder: str, event: dict, mark: dict) -> dic
                                                                       for code_id, new, old in present}))
                            if present else None)
         if kind == "code-merge":
-            entry = {**event["entry"], "path": event["entry"]["path"]}
+            entry = event["entry"]
             return _commit(corpus, coder, {"event": "code-unmerge", "code_id": event["code_id"],
                                            "into": event["into"], "entry": entry, **mark},
                            lambda: add_codes(corpus.codebook_path, pd.DataFrame([entry])))
         if kind == "code-unmerge":
-            path = path_of[event["code_id"]]
+            path = path_of(event["code_id"])
             return _commit(corpus, coder, {"event": "code-merge", "code_id": event["code_id"], "into": event["into"],
                                            "entry": event["entry"], **mark},
                            lambda: remove_codes(corpus.codebook_path, [path]))
@@ -225,11 +231,11 @@ def reverse_change(corpus: "Corpus", coder: str, event: dict, mark: dict) -> dic
             retired = not event["retired"]
             return _commit(corpus, coder, {"event": "code-retire", "code_id": event["code_id"], "retired": retired,
                                            **mark},
-                           lambda: edit_codes(corpus.codebook_path, {path_of[event["code_id"]]: {"retired": retired or None}}))
+                           lambda: edit_codes(corpus.codebook_path, {path_of(event["code_id"]): {"retired": retired or None}}))
         fields = event["before"]
         return _commit(corpus, coder, {"event": "code-edit", "code_id": event["code_id"], "before": event["after"],
                                        "after": fields, **mark},
-                       lambda: edit_codes(corpus.codebook_path, {path_of[event["code_id"]]: {k: v or None for k, v in fields.items()}}))
+                       lambda: edit_codes(corpus.codebook_path, {path_of(event["code_id"]): {k: v or None for k, v in fields.items()}}))
 
 
 # -- codings on codes the codebook no longer has ---------------------------------------------
@@ -238,8 +244,6 @@ def orphan_codes(corpus: "Corpus") -> pd.DataFrame:
     """The codes that codings are on but the codebook does not have (renamed or removed by hand
     in the file): ``code``, ``codings``, ``coders`` and ``fix``, the command that fixes it (the
     closest code of the file as the new name)."""
-    import difflib
-
     codings = CodingStore.of(corpus).replay().codings
     codebook = load_codebook(corpus.codebook_path)
     lost = codings[~codings["code"].isin(set(codebook["path"]))]
