@@ -67,7 +67,14 @@ def test_shares_by_year_sum_to_one(seed_copy):
     assert np.allclose(shares.sum(axis=1), 1.0)
 
 
-def test_codes_meet_themes_and_suggestions_are_only_shown(seed_copy, atelier, corpus_dir):
+def test_codes_meet_themes_and_suggestions_are_only_shown(seed_copy, capsys):
+    from analysis.cli.main import main
+
+    def atelier(*args: str) -> tuple[int, str, str]:
+        status = main(["--corpus", str(seed_copy.root), *args])
+        captured = capsys.readouterr()
+        return status, captured.out, captured.err
+
     themes = run_themes(seed_copy, "nmf", k=3)
     segments = themes.segments
     for n, segment in enumerate(segments.itertuples()):
@@ -88,6 +95,14 @@ def test_codes_meet_themes_and_suggestions_are_only_shown(seed_copy, atelier, co
     assert len(CodingStore.of(seed_copy).events("marie")[0]) == before, "suggestions are never written"
     event = accept_suggestion(seed_copy, "paul", suggestions.iloc[0])
     assert event["coder"] == "paul" and event["code"] == "leviers/commande-publique"
+    status, out, _ = atelier("suggest", "leviers/commande-publique", "--n", "3", "--k", "3")
+    assert status == 0 and "3 segment(s) proposé(s)" in out and "rien n’est écrit" in out
+    status, _, err = atelier("suggest", "leviers/commande-publique", "--n", "3", "--k", "3", "--accept", "4", "--coder", "lea")
+    assert status == 2 and "numéro de proposition" in err and not CodingStore.of(seed_copy).events("lea")[0]
+    status, out, _ = atelier("suggest", "leviers/commande-publique", "--n", "3", "--k", "3", "--accept", "1,2", "--coder", "lea")
+    assert status == 0 and len(CodingStore.of(seed_copy).events("lea")[0]) == 2
+    status, _, err = atelier("suggest", "acteurs", "--k", "3")
+    assert status == 2 and "pour apprendre" in err
 
 
 def test_figures_are_drawn_with_french_labels(seed_copy, tmp_path):

@@ -40,6 +40,38 @@ def _themes(corpus: Corpus, args: argparse.Namespace) -> int:
     return 0
 
 
+def _suggest(corpus: Corpus, args: argparse.Namespace) -> int:
+    from ..coding.codebook import known_code
+    from ..coding.queries import current_codings
+    from ..coding.store import accept_suggestion
+    from ..errors import AtelierError
+    from ..themes.pipeline import run_themes, suggest_segments
+
+    themes = run_themes(corpus, args.method, args.k, random_state=args.random_state)
+    try:
+        suggestions = suggest_segments(themes, current_codings(corpus), known_code(corpus.codebook_path, args.code), args.n)
+    except ValueError as error:
+        raise AtelierError(str(error)) from None
+    shown = suggestions.assign(n=range(1, len(suggestions) + 1), text=suggestions["text"].str.slice(0, 70),
+                               probability=suggestions["probability"].round(2))
+    if len(shown):
+        print_table(shown[["n", "doc_id", "start", "end", "probability", "text"]])
+    chosen = [part for part in (args.accept or "").replace(" ", "").split(",") if part]
+    if not chosen:
+        print(f"{len(suggestions)} segment(s) proposé(s) pour « {args.code} » (rien n’est écrit) ; pour en accepter : "
+              "--accept 1,3 --coder NOM.")
+        return 0
+    if not args.coder:
+        raise AtelierError("--coder est obligatoire avec --accept")
+    wrong = [part for part in chosen if not part.isdigit() or not 1 <= int(part) <= len(suggestions)]
+    if wrong:
+        raise AtelierError(f"--accept : « {wrong[0]} » n’est pas un numéro de proposition (1 à {len(suggestions)})")
+    for part in chosen:
+        accept_suggestion(corpus, args.coder, suggestions.iloc[int(part) - 1])
+    print(f"{len(chosen)} proposition(s) acceptée(s) : codages « {args.code} » de {args.coder}.")
+    return 0
+
+
 def add_theme_commands(commands) -> None:
     parser = commands.add_parser(
         "themes", help="thèmes du corpus (méthode Reinert, NMF, LDA, k-means)",
@@ -57,3 +89,16 @@ def add_theme_commands(commands) -> None:
     parser.add_argument("--choose-k", type=int, nargs=2, metavar=("MIN", "MAX"),
                         help="comparer la cohérence et la stabilité pour k de MIN à MAX")
     parser.set_defaults(handler=_themes)
+
+    suggest = commands.add_parser(
+        "suggest", help="segments proposés pour un code, à accepter ou non",
+        description="Entraîne un classifieur sur les segments déjà codés (le code et ses sous-codes contre les "
+        "autres codes) et propose les segments non codés qui leur ressemblent ; rien n’est écrit sans --accept.")
+    suggest.add_argument("code", metavar="CODE")
+    suggest.add_argument("--n", type=int, default=10, help="nombre de propositions (défaut : 10)")
+    suggest.add_argument("--method", choices=METHODS, default="nmf", help="représentation des segments (défaut : nmf)")
+    suggest.add_argument("--k", type=int, default=8, help="nombre de thèmes de la représentation (défaut : 8)")
+    suggest.add_argument("--random-state", type=int, default=0, help="graine (défaut : 0)")
+    suggest.add_argument("--accept", help="numéros des propositions acceptées, ex. 1,3")
+    suggest.add_argument("--coder", help="codeur qui accepte")
+    suggest.set_defaults(handler=_suggest)
