@@ -10,6 +10,7 @@ from ..coding.agreement import UNITS as AGREEMENT_UNITS, agreement, coding_compa
 from ..coding.anchoring import anchored_codings
 from .table import print_table
 from ..coding.autocode import EXTENTS, autocode, describe_search, find_passages
+from ..coding.rounds import close_round, open_round, rounds
 from ..coding.codebook import check_codebook, known_code, load_codebook, tree_text
 from ..coding.evolution import (
     EDITABLE, edit_code, merge_codes, move_code, new_code, orphan_codes, rename_code, retire_code,
@@ -87,6 +88,30 @@ def _autocode(corpus: Corpus, args: argparse.Namespace) -> int:
     written = autocode(corpus, args.coder, known_code(corpus.codebook_path, args.code), kept, describe_search(**search))
     print(f"{len(written)} codage(s) « {args.code} » écrits pour {args.coder} ; {len(skipped)} écarté(s), "
           f"{len(kept) - len(written)} déjà codé(s).")
+    return 0
+
+
+def _round(corpus: Corpus, args: argparse.Namespace) -> int:
+    if args.action == "open":
+        opened = open_round(corpus, args.name, args.docs or [], args.coders or [])
+        print(f"tour « {args.name} » ouvert : {len(opened['documents'])} document(s), codeurs {', '.join(opened['coders'])} ; "
+              "chacun ne voit que ses codages sur ces documents jusqu’à la clôture (« atelier round close "
+              f"{args.name} »).")
+        return 0
+    if args.action == "close":
+        table, differences = close_round(corpus, args.name, args.unit)
+        print(f"tour « {args.name} » clos. Accord ({args.unit}) :")
+        print_table(table.rename(columns={"units": "unités", "percent_agreement": "accord %", "cohen_kappa": "kappa",
+                                          "krippendorff_alpha": "alpha"}).round(3))
+        print(f"{len(differences)} désaccord(s) à discuter : corpus/rounds/{args.name}-desaccords.csv")
+        return 0
+    table = rounds(corpus)
+    if table.empty:
+        print("aucun tour de codage (« atelier round open NOM --docs … --coders … »).")
+        return 0
+    for row in table.itertuples():
+        state = f"clos le {row.closed}" if row.closed else "ouvert"
+        print(f"{row.name} : {state} ; {len(row.documents)} document(s) ; codeurs : {', '.join(row.coders)}")
     return 0
 
 
@@ -336,6 +361,17 @@ def add_coding_commands(commands) -> None:
     memo.add_argument("text", metavar="TEXTE")
     memo.add_argument("--coder", required=True)
     memo.set_defaults(handler=_memo)
+
+    blind_round = commands.add_parser(
+        "round", help="tours de codage en aveugle",
+        description="Un tour nomme ses documents et ses codeurs ; tant qu’il est ouvert, l’annotateur de chacun masque "
+        "les codages des autres sur ces documents. Le clore calcule l’accord et liste les désaccords.")
+    blind_round.add_argument("action", nargs="?", choices=["list", "open", "close"], default="list")
+    blind_round.add_argument("name", nargs="?", default="", metavar="NOM")
+    blind_round.add_argument("--docs", nargs="+", help="documents du tour (open)")
+    blind_round.add_argument("--coders", nargs="+", help="codeurs du tour (open)")
+    blind_round.add_argument("--unit", choices=AGREEMENT_UNITS, default="segment", help="unité de l’accord (close)")
+    blind_round.set_defaults(handler=_round)
 
     auto = commands.add_parser(
         "autocode", help="coder automatiquement, après aperçu",

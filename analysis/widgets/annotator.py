@@ -23,6 +23,7 @@ from ..coding.anchoring import STATUS_OK, STATUS_REANCHORED, anchored_codings, l
 from ..coding.codebook import NEUTRAL_COLOUR, check_codebook, load_codebook, with_descendants
 from ..coding import evolution
 from ..coding.code_ids import CODE_EVENT_KINDS
+from ..coding.rounds import blind
 from ..coding.store import CodingStore, check_coder
 from ..text.french import fold_for_search
 from ..corpus.store import Corpus
@@ -61,10 +62,12 @@ def decorations(text: str, is_transcript: bool) -> list[dict]:
 
 
 def files_state(corpus: Corpus, with_codebook: bool = False) -> tuple:
-    """Name, size and time of the coders' logs (and of the codebook): a widget redraws when it changes."""
+    """Name, size and time of the coders' logs (and of the codebook and the rounds): a widget redraws when it changes."""
     directory = CodingStore.of(corpus).directory
     files = sorted(directory.glob("*.jsonl")) if directory.exists() else []
-    files += [corpus.codebook_path] if with_codebook and corpus.codebook_path.exists() else []
+    if with_codebook:  # and the rounds, which decide whose codings are shown
+        files += [corpus.codebook_path] if corpus.codebook_path.exists() else []
+        files += sorted((corpus.root / "rounds").glob("*.yaml"))
     return tuple((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in files)
 
 
@@ -173,6 +176,12 @@ class Annotator(anywidget.AnyWidget):
         family = {doc_id for doc_id, newest in latest.items() if newest == self.doc_id}
         placed = anchored_codings(self._corpus, replay.codings[replay.codings["doc_id"].isin(family)])
         placed = placed[placed["status"].isin((STATUS_OK, STATUS_REANCHORED))]
+        round_name = blind(self._corpus, self.coder, self.doc_id) if self.coder else ""
+        if round_name:
+            placed = placed[placed["coder"] == self.coder]
+        if round_name and force:  # said on opening the document; later messages are the actions'
+            self.message = (f"Tour de codage en aveugle « {round_name} » : les codages des autres codeurs de ce "
+                            "document sont masqués jusqu’à sa clôture")
         self._placed = {
             r["coding_id"]: self._entry(r["coding_id"], r["coder"], r["code"], r["start"], r["end"], r["memo"])
             for r in placed.to_dict("records")
