@@ -201,3 +201,20 @@ def test_extracts_follow_new_codings_on_their_sync(corpus):
     widget._on_message(widget, {"action": "add", "start": 0, "end": utf16(text, 11), "codes": ["acteurs"]}, [])
     shown._on_message(shown, {"action": "sync"}, [])
     assert [row["text"] for row in shown.rows] == ["# Entretien"] and shown.error == ""
+
+
+def test_auto_coding_from_the_annotator_previews_then_codes_the_ticked_passages(corpus):
+    widget = Annotator("entretien", coder="marie", corpus=corpus)
+    widget._on_message(widget, {"action": "autocode_preview", "mode": "speaker", "query": "elue", "extent": "match"}, [])
+    text = corpus.text("entretien")
+    turn = "La commande publique 🌱 soutient l’ESS."
+    assert [(p["text"], p["here"]) for p in widget.proposals] == [(turn, True)]
+    start = text.index(turn)
+    assert (widget.proposals[0]["start"], widget.proposals[0]["end"]) == (utf16(text, start), utf16(text, start + len(turn)))
+    widget._on_message(widget, {"action": "autocode_apply", "code": "acteurs", "keep": []}, [])
+    assert "cochez au moins" in widget.error
+    widget._on_message(widget, {"action": "autocode_apply", "code": "acteurs", "keep": [0]}, [])
+    [coding] = CodingStore.of(corpus).replay().codings.to_dict("records")
+    assert coding["text"] == turn and coding["auto"] == "locuteur « elue » ; doc_id=entretien" and widget.proposals == []
+    widget._on_message(widget, {"action": "autocode_preview", "mode": "regex", "query": "("}, [])
+    assert "expression régulière invalide" in widget.error

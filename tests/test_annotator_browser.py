@@ -262,4 +262,16 @@ def test_keyboard_search_in_vivo_stripes_and_popup_in_jupyterlab(lab, browser):
     page.fill(f"{root} .at-filter", "zzz introuvable")
     assert "Aucun code ne contient « zzz introuvable »" in page.inner_text(f"{root} .at-codes")
     page.locator(root).screenshot(path=ARTIFACTS / "annotator-keyboard.png")
+    # Auto-coding with preview: the passages found, one unticked, the others coded under the coder's name.
+    page.click(f"{root} .at-auto summary")
+    page.fill(f"{root} .at-auto-query", "cooperative")
+    page.click(f"{root} .at-auto-preview")
+    page.wait_for_function(f"() => document.querySelectorAll('{root} .at-auto-list li').length === 2")
+    assert page.locator(f"{root} .at-auto-list li").all_inner_texts() == ["coopérative", "COOPERATIVE"]
+    page.locator(f"{root} .at-auto-list input >> nth=1").uncheck()
+    page.select_option(f"{root} .at-auto-code", "leviers")
+    page.screenshot(path=ARTIFACTS / "annotator-autocode.png", clip=page.locator(root).bounding_box())
+    page.click(f"{root} .at-auto-apply")
+    auto = _wait_for_events(lab, "clavier", 5)[4]
+    assert (auto["code"], auto["text"], auto["auto"]) == ("leviers", "coopérative", "mot-clé « cooperative » ; doc_id=notes")
     page.close()

@@ -20,8 +20,9 @@ import pandas as pd
 import traitlets
 
 from ..coding.anchoring import STATUS_OK, STATUS_REANCHORED, anchored_codings, latest_versions
-from ..coding.codebook import NEUTRAL_COLOUR, check_codebook, load_codebook, with_descendants
+from ..coding.codebook import NEUTRAL_COLOUR, check_codebook, known_code, load_codebook, with_descendants
 from ..coding import evolution
+from ..coding.autocode import PASSAGE_COLUMNS, autocode, describe_search, find_passages
 from ..coding.code_ids import CODE_EVENT_KINDS
 from ..coding.rounds import blind
 from ..coding.store import CodingStore, check_coder
@@ -99,6 +100,9 @@ class Annotator(anywidget.AnyWidget):
     revision = traitlets.Int(0).tag(sync=True)
     #: Whether this coder has marked the document as finished (it then counts in the agreement).
     finished = traitlets.Bool(False).tag(sync=True)
+    #: Passages an auto-coding search found, to tick and accept: doc_id, start and end (UTF-16 in this
+    #: document, code points elsewhere), text, and whether it is in the document shown.
+    proposals = traitlets.List([]).tag(sync=True)
 
     def __init__(self, doc_id: str | None = None, coder: str = "", corpus: Corpus | None = None, **kwargs):
         super().__init__(**kwargs)
@@ -107,6 +111,8 @@ class Annotator(anywidget.AnyWidget):
         self._log_state: tuple = ()
         self._colours: dict[str, str] = {}
         self._placed: dict[str, dict] = {}
+        self._proposals = pd.DataFrame(columns=PASSAGE_COLUMNS)
+        self._search = ""
         self.on_msg(self._on_message)
         self.coder = coder
         self.shown_coders = [coder] if coder else []
@@ -273,6 +279,18 @@ class Annotator(anywidget.AnyWidget):
             return events
         if action == "new_code":
             return self._new_code(content)
+        if action == "autocode_preview":
+            self._preview(content)
+            return []
+        if action == "autocode_apply":
+            chosen = self._proposals.iloc[[int(i) for i in content.get("keep", []) if 0 <= int(i) < len(self._proposals)]]
+            if chosen.empty:
+                raise AtelierError("cochez au moins un passage à coder")
+            code = known_code(self._corpus.codebook_path, str(content.get("code", "")))
+            events = autocode(self._corpus, self.coder, code, chosen, self._search)
+            self.message = f"{len(events)} passage(s) codé(s) « {code} » ({len(chosen) - len(events)} déjà codé(s))"
+            self.proposals, self._proposals = [], self._proposals.iloc[0:0]
+            return events
         if action in CODEBOOK_ACTIONS:
             event = CODEBOOK_ACTIONS[action](self._corpus, self.coder, content["code"], content.get("value", ""))
             self.message = f"Livre de codes modifié ({event['event']}) : Ctrl+Z pour annuler"
@@ -300,6 +318,23 @@ class Annotator(anywidget.AnyWidget):
             self.message = "Action annulée" if action == "undo" else "Action rétablie"
             return [event]
         raise AtelierError(f"action inconnue : « {action} »")
+
+    def _preview(self, content: dict) -> None:
+        """Find the passages of an auto-coding search (in this document, or the whole corpus) for the panel."""
+        mode, query = str(content.get("mode", "keyword")), str(content.get("query", "")).strip()
+        if mode not in ("keyword", "stems", "regex", "speaker") or not query:
+            raise AtelierError("tapez un mot, une expression régulière ou un locuteur à chercher")
+        search = {"keyword": query if mode in ("keyword", "stems") else "", "regex": query if mode == "regex" else "",
+                  "speaker": query if mode == "speaker" else "", "stems": mode == "stems",
+                  "extent": str(content.get("extent", "match")),
+                  "where": {} if content.get("everywhere") else {"doc_id": self.doc_id}}
+        self._proposals = find_passages(self._corpus, **search)
+        self._search = describe_search(**search)
+        self.proposals = [{**(self._to_utf16({"start": r.start, "end": r.end}) if r.doc_id == self.doc_id
+                              else {"start": int(r.start), "end": int(r.end)}),
+                           "doc_id": r.doc_id, "text": r.text[:300], "here": r.doc_id == self.doc_id}
+                          for r in self._proposals.itertuples()]
+        self.message = f"{len(self._proposals)} passage(s) trouvé(s) ({self._search}) : décochez ceux à écarter"
 
     def _new_code(self, content: dict) -> list[dict]:
         """Create a code (under ``parent``) and code the selection with it; *in vivo*, the selected

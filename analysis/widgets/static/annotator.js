@@ -259,6 +259,24 @@ function render({model, el}) {
     searchCount,
     h("button", {class: "at-btn at-coding-prev", title: "Codage précédent (Alt+↑)", onclick: () => jumpCoding(-1)}, "◀ codage"),
     h("button", {class: "at-btn at-coding-next", title: "Codage suivant (Alt+↓)", onclick: () => jumpCoding(1)}, "codage ▶"));
+  // Auto-coding: a search, its passages to untick, then one code for those kept.
+  const option = (value, label) => h("option", {value}, label);
+  const autoMode = h("select", {class: "at-auto-mode", "aria-label": "Chercher par"},
+    option("keyword", "mot-clé (sans accents)"), option("stems", "mot-clé par racines"),
+    option("regex", "expression régulière"), option("speaker", "locuteur (ses tours)"));
+  const autoQuery = h("input", {class: "at-auto-query", type: "search", placeholder: "ex. commande publique", "aria-label": "Recherche"});
+  const autoExtent = h("select", {class: "at-auto-extent", "aria-label": "Coder"},
+    option("match", "les mots trouvés"), option("sentence", "la phrase"), option("paragraph", "le paragraphe"), option("turn", "le tour de parole"));
+  const autoEverywhere = h("input", {type: "checkbox", class: "at-auto-everywhere"});
+  const autoList = h("ol", {class: "at-auto-list"});
+  const autoCode = h("select", {class: "at-auto-code", "aria-label": "Code à appliquer"});
+  const autoApply = h("button", {class: "at-btn at-auto-apply", onclick: () => send({action: "autocode_apply", code: autoCode.value,
+    keep: [...autoList.querySelectorAll("input:checked")].map((box) => Number(box.dataset.index))})}, "Coder les passages cochés");
+  const autoBox = h("details", {class: "at-auto"}, h("summary", {}, "Codage automatique"),
+    autoMode, autoQuery, autoExtent, h("label", {}, autoEverywhere, " tout le corpus"),
+    h("button", {class: "at-btn at-auto-preview", onclick: () => send({action: "autocode_preview", mode: autoMode.value,
+      query: autoQuery.value, extent: autoExtent.value, everywhere: autoEverywhere.checked})}, "Aperçu"),
+    autoList, autoCode, autoApply);
   const filterBox = h("input", {class: "at-filter", type: "search", placeholder: "Filtrer les codes… (↑↓, Entrée : appliquer)",
     "aria-label": "Filtrer les codes"});
   const newCodeButton = h("button", {class: "at-btn at-new-code", title: "Créer un code du libellé tapé dans le filtre (sous le code filtré s’il y en a un)",
@@ -272,7 +290,7 @@ function render({model, el}) {
     h("div", {class: "at-side-title"}, "Afficher"), codeFilter, codersBox,
     h("div", {class: "at-legend"}, "Surligné : mes codages. Souligné : les codages des autres codeurs affichés, de la couleur "
       + "de leur code (trois au plus par passage ; pointillés : plus de trois, voir la bulle ou les barres)."),
-    codingsBox);
+    codingsBox, autoBox);
   const popup = h("div", {class: "at-popup", hidden: true});
   const inVivo = h("button", {class: "at-btn at-in-vivo", title: "Créer un code dont le libellé est le passage sélectionné, et l’appliquer",
     onclick: () => createCode(true)}, "Code in vivo");
@@ -535,6 +553,19 @@ function render({model, el}) {
     if (target) { target.scrollIntoView({block: "center"}); target.classList.add("at-focus"); }
   };
 
+  const drawProposals = () => {
+    const proposals = model.get("proposals");
+    autoList.replaceChildren(...proposals.map((p, index) => h("li", {},
+      h("label", {}, h("input", {type: "checkbox", checked: true, "data-index": String(index)}), " ",
+        p.here ? h("button", {class: "at-coding-link", onclick: () => select(p.start, p.end)}, quote(p.text))
+               : `${p.doc_id} : ${quote(p.text)}`))));
+    autoCode.replaceChildren(...model.get("codebook").filter((c) => !c.retired)
+      .map((c) => h("option", {value: c.path}, "· ".repeat(c.depth) + c.label)));
+    autoApply.disabled = !proposals.length;
+  };
+  model.on("change:proposals", drawProposals);
+  model.on("change:codebook", drawProposals);
+  drawProposals();
   const drawText = () => { renderText(model, state); drawCodingList(); };
   codingsBox.addEventListener("toggle", drawCodingList);
   const drawAll = () => { drawHeader(); drawStatus(); drawCodebook(); drawCoders(); drawText(); scrollToFocus(); };
