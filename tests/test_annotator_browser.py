@@ -267,7 +267,7 @@ def test_keyboard_search_in_vivo_stripes_and_popup_in_jupyterlab(lab, browser):
     page.fill(f"{root} .at-auto-query", "cooperative")
     page.click(f"{root} .at-auto-preview")
     page.wait_for_function(f"() => document.querySelectorAll('{root} .at-auto-list li').length === 2")
-    assert page.locator(f"{root} .at-auto-list li").all_inner_texts() == ["coopérative", "COOPERATIVE"]
+    assert [t.strip() for t in page.locator(f"{root} .at-auto-list li").all_inner_texts()] == ["coopérative", "COOPERATIVE"]
     page.locator(f"{root} .at-auto-list input >> nth=1").uncheck()
     page.select_option(f"{root} .at-auto-code", "leviers")
     page.screenshot(path=ARTIFACTS / "annotator-autocode.png", clip=page.locator(root).bounding_box())
