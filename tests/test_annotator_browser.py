@@ -223,14 +223,18 @@ def test_keyboard_search_in_vivo_stripes_and_popup_in_jupyterlab(lab, browser):
     [added] = _wait_for_events(lab, "clavier", 1)
     assert added["code"] == chosen and added["text"] == "regie"
     # A selection made with Maj+flèches, then a code in vivo: the words become the code and code it.
-    start = _offset(page, "Une deuxième")
-    page.evaluate("""(offset) => {
+    start = _offset(page, "Une deuxième") + len("Une ")
+    x, y = page.evaluate("""(offset) => {
         const text = document.querySelector('.atelier-annotator .at-text');
         const span = [...text.querySelectorAll('[data-o]')].filter((s) => Number(s.dataset.o) <= offset).pop();
         const range = document.createRange();
-        range.setStart(span.firstChild, offset - Number(span.dataset.o)); range.collapse(true);
-        text.focus(); getSelection().removeAllRanges(); getSelection().addRange(range);
-    }""", start + len("Une "))
+        const local = offset - Number(span.dataset.o);
+        range.setStart(span.firstChild, local); range.setEnd(span.firstChild, local + 1);
+        const rect = range.getClientRects()[0];
+        return [rect.left + 1, rect.top + rect.height / 2];
+    }""", start)
+    page.mouse.click(x, y)  # the caret before « deuxième », as a reader clicks
+    page.wait_for_function(f"() => getSelection().anchorOffset === {start} - Number(getSelection().anchorNode.parentElement.dataset.o)")
     for _ in range(len("deuxième COOPERATIVE")):
         page.keyboard.press("Shift+ArrowRight")
     assert "« deuxième COOPERATIVE »" in page.inner_text(f"{root} .at-selection")
