@@ -128,16 +128,23 @@ def test_unknown_code_is_refused(corpus):
     assert not (corpus.root / "codings" / "marie.jsonl").exists()
 
 
-def test_extracts_open_the_annotator_at_the_passage(corpus):
+def _annotator_with_coding(corpus: Corpus, word: str, code: str) -> tuple[Annotator, int]:
+    """An annotator on the interview with ``word`` coded ``code``; and where ``word`` starts (code points)."""
     widget = Annotator("entretien", coder="marie", corpus=corpus)
     text = corpus.text("entretien")
-    start = text.index("soutient")
-    widget._on_message(widget, {"action": "add", "start": utf16(text, start), "end": utf16(text, start + 8),
-                                "codes": ["leviers/commande-publique"]}, [])
+    start = text.index(word)
+    widget._on_message(widget, {"action": "add", "start": utf16(text, start), "end": utf16(text, start + len(word)),
+                                "codes": [code]}, [])
+    return widget, start
+
+
+def test_extracts_open_the_annotator_at_the_passage(corpus):
+    widget, start = _annotator_with_coding(corpus, "soutient", "leviers/commande-publique")
     listing = Extracts("leviers", annotator=widget, corpus=corpus)
     assert [row["text"] for row in listing.rows] == ["soutient"]
     widget.show_document("entretien")
     listing._on_message(listing, {"action": "open", "doc_id": "entretien", "start": start, "end": start + 8}, [])
+    text = corpus.text("entretien")
     assert widget.focus == {"start": utf16(text, start), "end": utf16(text, start + 8)}
 
 
@@ -166,11 +173,7 @@ def test_an_in_vivo_code_is_created_from_the_selection_and_codes_it(corpus):
 
 
 def test_codebook_changes_from_the_annotator_move_the_highlights(corpus):
-    widget = Annotator("entretien", coder="marie", corpus=corpus)
-    text = corpus.text("entretien")
-    start = text.index("commande")
-    widget._on_message(widget, {"action": "add", "start": utf16(text, start), "end": utf16(text, start + 8),
-                                "codes": ["leviers/commande-publique"]}, [])
+    widget, _ = _annotator_with_coding(corpus, "commande", "leviers/commande-publique")
     widget._on_message(widget, {"action": "rename_code", "code": "leviers/commande-publique", "value": "achats"}, [])
     assert widget.error == "" and [c["code"] for c in widget.codings] == ["leviers/achats"]
     widget._on_message(widget, {"action": "merge_code", "code": "leviers/achats", "value": "acteurs"}, [])
