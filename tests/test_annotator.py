@@ -185,6 +185,10 @@ def test_codebook_changes_from_the_annotator_move_the_highlights(corpus):
     assert [c["code"] for c in widget.codings] == ["leviers/achats"]
     widget._on_message(widget, {"action": "merge_code", "code": "leviers", "value": "acteurs"}, [])
     assert "sous-codes" in widget.error
+    widget._on_message(widget, {"action": "split_code", "code": "leviers/achats", "value": "marches|ailleurs"}, [])
+    assert "aucun codage" in widget.error and [c["code"] for c in widget.codings] == ["leviers/achats"]
+    widget._on_message(widget, {"action": "split_code", "code": "leviers/achats", "value": "marches|COMMANDE"}, [])
+    assert widget.error == "" and [c["code"] for c in widget.codings] == ["leviers/marches"]
 
 
 def test_a_saved_memo_reaches_the_browser_at_once(corpus):

@@ -14,7 +14,7 @@ from analysis import Corpus
 from analysis.coding.code_ids import resolve_codes
 from analysis.coding.codebook import known_code, load_codebook
 from analysis.coding.evolution import (
-    edit_code, merge_codes, move_code, new_code, orphan_codes, rename_code, retire_code,
+    edit_code, merge_codes, move_code, new_code, orphan_codes, rename_code, retire_code, split_code,
 )
 from analysis.coding.store import CodingStore, code_span
 from analysis.errors import AtelierError
@@ -254,3 +254,53 @@ def test_a_change_whose_code_is_gone_cannot_be_undone_and_says_why(corpus):
     with pytest.raises(AtelierError, match="n’est plus dans le livre de codes"):
         CodingStore.of(corpus).undo("marie")
     assert snapshot(corpus.root) == before
+
+
+def test_a_split_moves_the_chosen_codings_of_every_coder_and_undo_puts_them_back(corpus):
+    before = corpus.codebook_path.read_text(encoding="utf-8")
+    kept = code_span(corpus, "marie", DOC, 0, 20, AXIS)
+    moved = code_span(corpus, "marie", DOC, 100, 130, AXIS)
+    legacy = _legacy_coding(corpus, "paul", AXIS)
+    split_code(corpus, "paul", AXIS, "axe-1-bis", [moved["coding"], legacy["coding"]])
+    codings = CodingStore.of(corpus).replay().codings.set_index("coding_id")["code"]
+    new = "plan-actions/axe-1-bis"
+    assert codings.to_dict() == {kept["coding"]: AXIS, moved["coding"]: new, legacy["coding"]: new}
+    assert load_codebook(corpus.codebook_path).set_index("path").at[new, "colour"] == \
+        load_codebook(corpus.codebook_path).set_index("path").at[AXIS, "colour"]
+    rename_code(corpus, "marie", new, "axe-1-ter")  # the moved codings follow the new code's renames
+    assert _codes(corpus, "paul") == ["plan-actions/axe-1-ter"]
+    CodingStore.of(corpus).undo("marie")
+    CodingStore.of(corpus).undo("paul")
+    assert corpus.codebook_path.read_text(encoding="utf-8") == before
+    assert _codes(corpus) == [AXIS] * 3
+    CodingStore.of(corpus).redo("paul")
+    assert _codes(corpus, "paul") == [new]
+    code_span(corpus, "marie", DOC, 200, 210, new)  # the new code now has codings of its own
+    with pytest.raises(AtelierError, match="ne peut plus être annulée"):
+        CodingStore.of(corpus).undo("paul")
+
+
+def test_a_coding_recoded_after_a_split_stays_where_its_coder_put_it(corpus):
+    coding = code_span(corpus, "marie", DOC, 0, 20, AXIS)
+    split_code(corpus, "paul", AXIS, f"{AXIS}/detail", [coding["coding"]])
+    assert _codes(corpus) == [f"{AXIS}/detail"]
+    CodingStore.of(corpus).update("marie", coding["coding"], code=AXIS)
+    assert _codes(corpus) == [AXIS]
+    with pytest.raises(AtelierError, match="n’est pas un codage de"):
+        split_code(corpus, "paul", f"{AXIS}/detail", "autre", [coding["coding"]])
+
+
+def test_split_in_the_cli_previews_then_moves_the_codings_with_the_word(corpus, capsys):
+    from analysis.cli.main import main
+
+    at = corpus.text(DOC).index("FRAGILES")
+    code_span(corpus, "marie", DOC, 0, 20, AXIS)
+    code_span(corpus, "paul", DOC, at - 20, at + 8, AXIS)
+    before = snapshot(corpus.root)
+    arguments = ["--corpus", str(corpus.root), "codebook", "split", AXIS, "precis", "--keyword", "fragiles",
+                 "--coder", "marie"]
+    assert main(arguments) == 0 and "1 codage(s)" in capsys.readouterr().out
+    assert snapshot(corpus.root) == before
+    assert main([*arguments, "--apply"]) == 0
+    assert sorted(_codes(corpus)) == [AXIS, "plan-actions/precis"]
+    assert main([*arguments, "--apply"]) == 2 and "existe déjà" in capsys.readouterr().err

@@ -13,7 +13,8 @@ from ..coding.autocode import EXTENTS, autocode, describe_search, find_passages
 from ..coding.rounds import close_round, open_round, rounds
 from ..coding.codebook import check_codebook, known_code, load_codebook, tree_text
 from ..coding.evolution import (
-    EDITABLE, edit_code, merge_codes, move_code, new_code, orphan_codes, rename_code, retire_code,
+    EDITABLE, edit_code, merge_codes, move_code, new_code, orphan_codes, rename_code, retire_code, split_candidates,
+    split_code,
 )
 from ..coding.store import MEMO_TARGETS, CodingStore, check_coder, code_span
 from ..corpus.store import Corpus
@@ -35,6 +36,8 @@ def _codebook(corpus: Corpus, args: argparse.Namespace) -> int:
             return 2
         print(f"{corpus.codebook_path} : livre de codes valide ({len(load_codebook(corpus.codebook_path))} codes).")
         return 0
+    if args.action == "split":
+        return _split(corpus, args)
     if args.action in CODEBOOK_CHANGES:
         event = CODEBOOK_CHANGES[args.action](corpus, args)
         print(f"livre de codes modifié ({event['event']}, événement {event['id'][:8]} de {args.coder}) ; "
@@ -59,14 +62,40 @@ CODEBOOK_CHANGES = {
 }
 
 
-def _autocode(corpus: Corpus, args: argparse.Namespace) -> int:
+def _split(corpus: Corpus, args: argparse.Namespace) -> int:
+    candidates = split_candidates(corpus, args.code, args.keyword or "", args.regex or "", _conditions(args.where))
+    if args.codings:
+        wanted = set(args.codings)
+        unknown = sorted(wanted - set(candidates["coding_id"]))
+        if unknown:
+            raise AtelierError(f"--codings : « {unknown[0]} » n’est pas un codage de « {args.code} » retenu par la recherche")
+        candidates = candidates[candidates["coding_id"].isin(wanted)]
+    shown = candidates.assign(text=candidates["text"].str.replace("\n", " ").str.slice(0, 60))
+    if len(candidates):
+        print_table(shown[["coding_id", "coder", "doc_id", "start", "end", "text"]])
+    if not args.apply:
+        print(f"{len(candidates)} codage(s) de « {args.code} » passeraient à « {args.new} » ; pour scinder : la même "
+              "commande avec --apply.")
+        return 0
+    event = split_code(corpus, args.coder, args.code, args.new, list(candidates["coding_id"]), args.label or "")
+    print(f"« {args.code} » scindé : {len(candidates)} codage(s) passent à « {event['entry']['path']} » (événement "
+          f"{event['id'][:8]} de {args.coder}) ; « atelier undo --coder {args.coder} » l’annule.")
+    return 0
+
+
+def _conditions(conditions: list[str] | None) -> dict[str, str]:
+    """``attribut=valeur`` options as a dict."""
     where = {}
-    for condition in args.where or []:
+    for condition in conditions or []:
         name, equals, value = condition.partition("=")
         if not equals or not name:
             raise AtelierError(f"condition invalide « {condition} » (attendu : attribut=valeur, ex. genre=entretien)")
         where[name.strip()] = value.strip()
-    search = dict(keyword=args.keyword or "", regex=args.regex or "", speaker=args.speaker or "", where=where,
+    return where
+
+
+def _autocode(corpus: Corpus, args: argparse.Namespace) -> int:
+    search = dict(keyword=args.keyword or "", regex=args.regex or "", speaker=args.speaker or "", where=_conditions(args.where),
                   extent=args.extent, stems=args.stems)
     passages = find_passages(corpus, **search)
     skipped = set()
@@ -309,6 +338,17 @@ def add_coding_commands(commands) -> None:
            ("code", "chemin du code"), ("parent", "chemin du nouveau parent (« / » : premier niveau)"))
     change("merge", "fusionner un code dans un autre (ses codages comptent pour le second)",
            ("code", "code fusionné (il quitte le livre de codes)"), ("target", "code qui reste"))
+    split = change("split", "scinder un code : un nouveau code reçoit une partie de ses codages (tous codeurs)",
+                   ("code", "code scindé (il garde les autres codages)"),
+                   ("new", "nouveau code : chemin complet, ou dernier segment sous le même parent"))
+    chosen = split.add_mutually_exclusive_group()
+    chosen.add_argument("--keyword", help="seulement les codages dont le texte contient ce mot (accents et casse ignorés)")
+    chosen.add_argument("--regex", help="seulement les codages dont le texte correspond (casse ignorée)")
+    split.add_argument("--where", action="append", metavar="ATTRIBUT=VALEUR",
+                       help="seulement les codages des documents ayant cet attribut (répétable)")
+    split.add_argument("--codings", nargs="+", metavar="CODING_ID", help="seulement ces codages")
+    split.add_argument("--label", help="libellé du nouveau code (défaut : le dernier segment du chemin)")
+    split.add_argument("--apply", action="store_true", help="scinder (sans lui : aperçu des codages déplacés)")
     retire = change("retire", "retirer un code (ses codages restent, il n’est plus proposé)", ("code", "chemin du code"))
     retire.add_argument("--restore", action="store_true", help="remettre en usage un code retiré")
     edit = change("edit", "changer le libellé, la définition, les critères, l’exemple ou la couleur d’un code",

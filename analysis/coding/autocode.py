@@ -33,10 +33,12 @@ PASSAGE_COLUMNS = ["doc_id", "start", "end", "text"]
 _WORD = re.compile(r"\w+")
 
 
-def _documents(corpus: "Corpus", where: dict[str, str]) -> list[str]:
+def matching_documents(corpus: "Corpus", where: dict[str, str], latest_only: bool = True) -> list[str]:
+    """The documents with the attributes ``where`` (case ignored); by default only the current
+    version of a replaced document."""
     documents = corpus.documents(include_replaced=True)
-    latest = set(latest_versions(documents).values())
-    documents = documents[documents["doc_id"].isin(latest)]
+    if latest_only:
+        documents = documents[documents["doc_id"].isin(set(latest_versions(documents).values()))]
     for name, value in where.items():
         if name not in documents.columns:
             raise AtelierError(f"attribut inconnu : « {name} » (attributs : {', '.join(documents.columns)})")
@@ -87,6 +89,20 @@ def _around(text: str, span: tuple[int, int], extent: str) -> tuple[int, int]:
     return span
 
 
+def _compiled(regex: str) -> "re.Pattern | None":
+    try:
+        return re.compile(regex, re.IGNORECASE | re.MULTILINE) if regex else None
+    except re.error as error:
+        raise AtelierError(f"expression régulière invalide « {regex} » : {error}") from None
+
+
+def text_matches(text: str, keyword: str = "", regex: str = "") -> bool:
+    """Whether ``text`` holds ``keyword`` (as a word or expression, accents and case ignored) or matches ``regex``."""
+    if keyword:
+        return bool(_keyword_spans(text, keyword, stems=False))
+    return _compiled(regex).search(text) is not None
+
+
 def find_passages(corpus: "Corpus", keyword: str = "", regex: str = "", speaker: str = "",
                   where: dict[str, str] | None = None, extent: str = "match", stems: bool = False) -> pd.DataFrame:
     """The passages to code: ``doc_id``, ``start``, ``end``, ``text``, in document order, without duplicates."""
@@ -94,12 +110,9 @@ def find_passages(corpus: "Corpus", keyword: str = "", regex: str = "", speaker:
         raise AtelierError(f"étendue inconnue : « {extent} » ({', '.join(EXTENTS)})")
     if sum(map(bool, (keyword, regex, speaker))) > 1:
         raise AtelierError("une seule recherche à la fois : mot-clé, expression régulière ou locuteur")
-    try:
-        compiled = re.compile(regex, re.IGNORECASE | re.MULTILINE) if regex else None
-    except re.error as error:
-        raise AtelierError(f"expression régulière invalide « {regex} » : {error}") from None
+    compiled = _compiled(regex)
     rows = []
-    for doc_id in _documents(corpus, where or {}):
+    for doc_id in matching_documents(corpus, where or {}):
         text = corpus.text(doc_id)
         if keyword:
             spans = _keyword_spans(text, keyword, stems)

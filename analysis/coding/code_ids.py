@@ -14,9 +14,9 @@ import bisect
 from typing import Iterable
 
 #: The events of a coder's log that change the codebook (see :mod:`analysis.coding.evolution`).
-CODE_EVENT_KINDS = ("code-new", "code-delete", "code-repath", "code-merge", "code-unmerge", "code-retire",
-                    "code-edit")
-_PATH_EVENTS = ("code-new", "code-delete", "code-repath")
+CODE_EVENT_KINDS = ("code-new", "code-delete", "code-repath", "code-merge", "code-unmerge", "code-split",
+                    "code-unsplit", "code-retire", "code-edit")
+_PATH_EVENTS = ("code-new", "code-delete", "code-repath", "code-split", "code-unsplit")
 
 
 def id_paths(event: dict) -> list[tuple[str, str, str]]:
@@ -26,6 +26,10 @@ def id_paths(event: dict) -> list[tuple[str, str, str]]:
         return [tuple(change) for change in event["changes"]]
     if kind == "code-new":
         return [(event["code_id"], "", event["entry"]["path"])]
+    if kind == "code-split":
+        return [(event["into"], "", event["entry"]["path"])]
+    if kind == "code-unsplit":
+        return [(event["into"], event["entry"]["path"], "")]
     if kind == "code-delete":
         return [(event["code_id"], event["entry"]["path"], "")]
     return [(event["code_id"], event.get("entry", {}).get("path", ""), event.get("entry", {}).get("path", ""))]
@@ -39,6 +43,8 @@ class CodeIds:
         history = sorted(history, key=lambda event: (event["ts"], event["id"]))
         latest: dict[str, str] = {}
         self.redirects: dict[str, str] = {}
+        #: coding id -> (the code it was split from, the code it went to, when), for splits in force.
+        self.moves: dict[str, tuple[str, str, str]] = {}
         for event in history:
             for code_id, _, after in id_paths(event):
                 latest[code_id] = after or latest.get(code_id, "")
@@ -46,6 +52,12 @@ class CodeIds:
                 self.redirects[event["code_id"]] = event["into"]
             elif event["event"] == "code-unmerge":
                 self.redirects.pop(event["code_id"], None)
+            elif event["event"] == "code-split":
+                self.moves.update({coding: (event["code_id"], event["into"], event["ts"]) for coding in event["codings"]})
+            elif event["event"] == "code-unsplit":
+                for coding in event["codings"]:
+                    if self.moves.get(coding, ("", "", ""))[1] == event["into"]:
+                        del self.moves[coding]
         #: The current path of every code ever known (a merged code keeps its last path).
         self.paths = {**{code_id: path for code_id, path in latest.items() if path}, **current}
         self._current = current
@@ -85,7 +97,7 @@ class CodeIds:
 
 def resolve_codes(records: Iterable[dict], history: list[dict], current: dict[str, str]) -> None:
     """Give each coding record (``code``, ``code_id``, ``code_ts``: when its code was set) the id of
-    the code it is on now and that code's current path. A coding whose id no code has is placed by its
+    the code it is on now and that code's current path; a coding a split moved (``code-split``) is on the new code. A coding whose id no code has is placed by its
 path at the time it was written; a coding whose code is unknown keeps its path
     and no id (:func:`analysis.coding.evolution.orphan_codes` reports it)."""
     ids = CodeIds(history, current)
@@ -94,5 +106,9 @@ path at the time it was written; a coding whose code is unknown keeps its path
         if code_id not in ids.paths:  # written before ids, or its code lost its id in a hand edit of the file
             code_id = ids.id_at(record["code"], record["code_ts"])
         code_id = ids.final(code_id) if code_id else ""
+        source, into, split_ts = ids.moves.get(record.get("coding_id", ""), ("", "", ""))
+        # a split moves the coding if it was still on the split code (not recoded since)
+        if into and record["code_ts"] <= split_ts and code_id == ids.final(source):
+            code_id = ids.final(into)
         record["code_id"] = code_id
         record["code"] = ids.paths.get(code_id, record["code"])

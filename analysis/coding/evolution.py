@@ -30,6 +30,7 @@ from ..fsio import locked
 from .codebook import (
     NEUTRAL_COLOUR, add_codes, edit_codes, load_codebook, remove_codes, unknown_code, with_descendants,
 )
+from .autocode import matching_documents, text_matches
 from .code_ids import id_paths
 from .store import CodingStore, check_coder
 
@@ -145,6 +146,51 @@ def merge_codes(corpus: "Corpus", coder: str, source: str, target: str) -> dict:
                        lambda: remove_codes(corpus.codebook_path, [source]))
 
 
+def split_candidates(corpus: "Corpus", code: str, keyword: str = "", regex: str = "",
+                     where: dict[str, str] | None = None) -> pd.DataFrame:
+    """The codings (every coder's) on ``code`` itself, optionally only those whose words contain
+    ``keyword`` (accents and case ignored) or match ``regex``, in documents with the attributes
+    ``where``: what :func:`split_code` would move."""
+    _code(load_codebook(corpus.codebook_path), code)
+    codings = CodingStore.of(corpus).replay().codings
+    codings = codings[codings["code"] == code]
+    if keyword or regex:
+        codings = codings[[text_matches(text, keyword, regex) for text in codings["text"]]]
+    if where:
+        codings = codings[codings["doc_id"].isin(set(matching_documents(corpus, where, latest_only=False)))]
+    return codings.sort_values(["doc_id", "start", "end", "coding_id"]).reset_index(drop=True)
+
+
+def split_code(corpus: "Corpus", coder: str, source: str, new: str, coding_ids: list[str], label: str = "") -> dict:
+    """Split ``source``: create ``new`` (a whole path, or a last segment under the same parent; under
+    ``source`` itself is allowed) with ``source``'s colour, and move the codings ``coding_ids``
+    (any coder's, on ``source``) to it, without rewriting anyone's log."""
+    check_coder(coder)
+    if "/" not in new and "/" in source:
+        new = f"{source.rpartition('/')[0]}/{new}"
+    with _locked(corpus):
+        codebook = load_codebook(corpus.codebook_path)
+        split = _code(codebook, source)
+        if new in set(codebook["path"]):
+            raise AtelierError(f"le code « {new} » existe déjà : pour y déplacer des codages, chaque codeur les recode")
+        parent = new.rpartition("/")[0]
+        if parent:
+            _code(codebook, parent)
+        if not coding_ids:
+            raise AtelierError(f"aucun codage de « {source} » à déplacer vers « {new} »")
+        on_source = set(CodingStore.of(corpus).replay().codings.query("code == @source")["coding_id"])
+        strangers = [coding for coding in coding_ids if coding not in on_source]
+        if strangers:
+            raise AtelierError(f"le codage « {strangers[0]} » n’est pas un codage de « {source} »")
+        store = CodingStore.of(corpus)
+        code_id = _new_id(new, set(codebook["id"]) | set(codebook["path"]) | _history_ids(store))
+        entry = {"path": new, "label": label or new.rpartition("/")[2], "colour": split["colour"],
+                 **({"id": code_id} if code_id != new else {})}
+        return _commit(corpus, coder, {"event": "code-split", "code_id": split["id"], "into": code_id, "entry": entry,
+                                       "codings": sorted(set(coding_ids))},
+                       lambda: add_codes(corpus.codebook_path, pd.DataFrame([entry])))
+
+
 def retire_code(corpus: "Corpus", coder: str, code: str, retired: bool = True) -> dict:
     """Retire ``code`` (its codings are kept, it is offered no more for coding), or bring it back."""
     check_coder(coder)
@@ -227,6 +273,20 @@ def reverse_change(corpus: "Corpus", coder: str, event: dict, mark: dict) -> dic
             return _commit(corpus, coder, {"event": "code-merge", "code_id": event["code_id"], "into": event["into"],
                                            "entry": event["entry"], **mark},
                            lambda: remove_codes(corpus.codebook_path, [path]))
+        if kind == "code-split":
+            path = paths.get(event["into"])
+            codings = CodingStore.of(corpus).replay().codings
+            others = codings[(codings["code_id"] == event["into"]) & ~codings["coding_id"].isin(event["codings"])]
+            if path is None or len(others):
+                raise AtelierError(f"le code « {event['entry']['path']} » a reçu d’autres codages ou a quitté le livre "
+                                   "de codes : la scission ne peut plus être annulée (fusionnez-le : « atelier codebook "
+                                   "merge »)")
+            return _commit(corpus, coder, {**event_fields(event), "event": "code-unsplit", **mark},
+                           lambda: remove_codes(corpus.codebook_path, [path]))
+        if kind == "code-unsplit":
+            entry = event["entry"]
+            return _commit(corpus, coder, {**event_fields(event), "event": "code-split", **mark},
+                           lambda: add_codes(corpus.codebook_path, pd.DataFrame([entry])))
         if kind == "code-retire":
             retired = not event["retired"]
             return _commit(corpus, coder, {"event": "code-retire", "code_id": event["code_id"], "retired": retired,
@@ -236,6 +296,11 @@ def reverse_change(corpus: "Corpus", coder: str, event: dict, mark: dict) -> dic
         return _commit(corpus, coder, {"event": "code-edit", "code_id": event["code_id"], "before": event["after"],
                                        "after": fields, **mark},
                        lambda: edit_codes(corpus.codebook_path, {path_of(event["code_id"]): {k: v or None for k, v in fields.items()}}))
+
+
+def event_fields(event: dict) -> dict:
+    """A split's fields (what its inverse repeats)."""
+    return {name: event[name] for name in ("code_id", "into", "entry", "codings")}
 
 
 # -- codings on codes the codebook no longer has ---------------------------------------------

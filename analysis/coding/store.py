@@ -52,11 +52,12 @@ _REQUIRED = {"add": ("coding", "doc_id", "text_sha256", "start", "end", "code", 
              "done": ("doc_id",), "reopen": ("doc_id",),
              "code-new": ("code_id", "entry"), "code-delete": ("code_id", "entry"), "code-repath": ("changes",),
              "code-merge": ("code_id", "into", "entry"), "code-unmerge": ("code_id", "into", "entry"),
+             "code-split": ("code_id", "into", "entry", "codings"), "code-unsplit": ("code_id", "into", "entry", "codings"),
              "code-retire": ("code_id", "retired"), "code-edit": ("code_id", "before", "after")}
 _TYPES = {"id": str, "ts": str, "coder": str, "coding": str, "doc_id": str, "text_sha256": str, "start": int,
           "end": int, "code": str, "code_id": str, "text": str, "memo": str, "auto": str, "target": str, "ref": str,
           "undoes": str, "redoes": str, "into": str, "entry": dict, "before": dict, "after": dict,
-          "changes": list, "retired": bool}
+          "changes": list, "codings": list, "retired": bool}
 _EXPECTED = {int: "un entier", str: "un texte", dict: "une table", list: "une liste", bool: "true ou false"}
 
 
@@ -75,6 +76,8 @@ def event_problem(event) -> str | None:
             isinstance(change, list) and len(change) == 3 and all(isinstance(part, str) for part in change)
             for change in event["changes"]):
         return "champ « changes » : une liste de [identifiant, ancien chemin, nouveau chemin] est attendue"
+    if "codings" in event and not all(isinstance(coding, str) for coding in event["codings"]):
+        return "champ « codings » : une liste d’identifiants de codages est attendue"
     if "start" in event and "end" in event and not 0 <= event["start"] <= event["end"]:
         return f"positions {event['start']}–{event['end']} impossibles"
     if event["event"] == "memo" and event["target"] not in MEMO_TARGETS:

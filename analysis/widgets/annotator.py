@@ -366,7 +366,14 @@ CODEBOOK_ACTIONS = {
     "move_code": lambda corpus, coder, code, value: evolution.move_code(corpus, coder, code, value),
     "merge_code": lambda corpus, coder, code, value: evolution.merge_codes(corpus, coder, code, value),
     "retire_code": lambda corpus, coder, code, value: evolution.retire_code(corpus, coder, code),
+    "split_code": lambda corpus, coder, code, value: _split(corpus, coder, code, *value.split("|", 1)),
 }
+
+
+def _split(corpus: Corpus, coder: str, code: str, new: str, keyword: str = "") -> dict:
+    """Split ``code`` into ``new``: its codings (every coder's) whose words contain ``keyword`` move."""
+    moved = evolution.split_candidates(corpus, code, keyword=keyword.strip())
+    return evolution.split_code(corpus, coder, code, new.strip(), list(moved["coding_id"]))
 
 
 class Extracts(anywidget.AnyWidget):

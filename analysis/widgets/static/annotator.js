@@ -322,12 +322,17 @@ function render({model, el}) {
   };
   const codeMenu = (c, event) => {
     event.preventDefault();
-    const choice = window.prompt(`Code « ${c.path} » : r = renommer, d = déplacer, f = fusionner dans un autre, x = retirer`, "r");
+    const choice = window.prompt(`Code « ${c.path} » : r = renommer, d = déplacer, f = fusionner dans un autre, s = scinder, x = retirer`, "r");
     const ask = (question, value) => window.prompt(question, value);
     const actions = {
       r: () => ({action: "rename_code", value: ask("Nouveau nom (dernier segment ou chemin complet)", c.path.split("/").pop())}),
       d: () => ({action: "move_code", value: ask("Nouveau parent (vide : premier niveau)", c.path.split("/").slice(0, -1).join("/"))}),
       f: () => ({action: "merge_code", value: ask("Fusionner dans le code (chemin)", "")}),
+      s: () => {
+        const name = ask("Scinder : nom du nouveau code (dernier segment ou chemin complet)", "");
+        const word = name === null ? null : ask("Les codages (de tous les codeurs) dont le texte contient ce mot passent au nouveau code (vide : tous)", "");
+        return {action: "split_code", value: word === null ? null : `${name}|${word}`};
+      },
       x: () => ({action: "retire_code", value: ""}),
     };
     const action = actions[(choice || "").trim().toLowerCase()];
@@ -346,7 +351,7 @@ function render({model, el}) {
     const needle = filterBox.value.trim();
     codeList.replaceChildren(...codes.map((c, n) => h("li", {
         class: "at-code" + (needle && n === state.activeCode ? " at-active" : ""), "data-path": c.path,
-        title: `${c.definition || c.path}\n(clic droit : renommer, déplacer, fusionner, retirer)`,
+        title: `${c.definition || c.path}\n(clic droit : renommer, déplacer, fusionner, scinder, retirer)`,
         style: `padding-left:${0.4 + c.depth * 1.1}em`,
         onmousedown: (e) => e.preventDefault(), onclick: () => apply([c.path]), oncontextmenu: (e) => codeMenu(c, e)},
       h("span", {class: "at-swatch", style: `background:${c.colour}`}),
