@@ -225,3 +225,20 @@ def test_auto_coding_from_the_annotator_previews_then_codes_the_ticked_passages(
     assert coding["text"] == turn and coding["auto"] == "locuteur « elue » ; doc_id=entretien" and widget.proposals == []
     widget._on_message(widget, {"action": "autocode_preview", "mode": "regex", "query": "("}, [])
     assert "expression régulière invalide" in widget.error
+
+
+def test_suggested_segments_are_proposals_the_coder_accepts_or_rejects(tmp_path):
+    from analysis.coding.autocode import autocode, find_passages
+    from conftest import copy_seed_corpus
+
+    seed = Corpus.open(copy_seed_corpus(tmp_path / "corpus"))
+    for keyword, code in (("commande publique", "leviers/commande-publique"), ("foncier", "leviers/acces-foncier")):
+        autocode(seed, "marie", code, find_passages(seed, keyword=keyword, extent="sentence"), keyword)
+    widget = Annotator("rtes-plan-actions-2022", coder="paul", corpus=seed)
+    widget._on_message(widget, {"action": "autocode_preview", "mode": "suggest", "code": "leviers/inconnu"}, [])
+    assert "code inconnu" in widget.error
+    widget._on_message(widget, {"action": "autocode_preview", "mode": "suggest", "code": "leviers/commande-publique"}, [])
+    assert widget.error == "" and len(widget.proposals) == 10 and "10 segment(s) proposé(s)" in widget.message
+    widget._on_message(widget, {"action": "autocode_apply", "code": "leviers/commande-publique", "keep": [0, 2]}, [])
+    written = CodingStore.of(seed).replay(["paul"]).codings
+    assert len(written) == 2 and set(written["auto"]) == {"suggestion d’après les codages « leviers/commande-publique »"}

@@ -27,6 +27,7 @@ from ..coding.code_ids import CODE_EVENT_KINDS
 from ..coding.rounds import blind
 from ..coding.store import CodingStore, check_coder
 from ..text.french import fold_for_search
+from ..themes.pipeline import run_themes, suggest_segments
 from ..corpus.store import Corpus
 from ..errors import AtelierError
 from ..text.offsets import OffsetMap
@@ -322,6 +323,9 @@ class Annotator(anywidget.AnyWidget):
     def _preview(self, content: dict) -> None:
         """Find the passages of an auto-coding search (in this document, or the whole corpus) for the panel."""
         mode, query = str(content.get("mode", "keyword")), str(content.get("query", "")).strip()
+        if mode == "suggest":
+            self._suggestions(str(content.get("code", "")))
+            return
         if mode not in ("keyword", "stems", "regex", "speaker") or not query:
             raise AtelierError("tapez un mot, une expression régulière ou un locuteur à chercher")
         search = {"keyword": query if mode in ("keyword", "stems") else "", "regex": query if mode == "regex" else "",
@@ -330,11 +334,27 @@ class Annotator(anywidget.AnyWidget):
                   "where": {} if content.get("everywhere") else {"doc_id": self.doc_id}}
         self._proposals = find_passages(self._corpus, **search)
         self._search = describe_search(**search)
+        self._show_proposals()
+        self.message = f"{len(self._proposals)} passage(s) trouvé(s) ({self._search}) : décochez ceux à écarter"
+
+    def _suggestions(self, code: str) -> None:
+        """The segments like those already coded ``code`` (``suggest_segments``), as proposals."""
+        code = known_code(self._corpus.codebook_path, code)
+        try:
+            suggestions = suggest_segments(run_themes(self._corpus, "nmf", 8), current_codings(self._corpus), code)
+        except ValueError as error:
+            raise AtelierError(str(error)) from None
+        self._proposals = suggestions[PASSAGE_COLUMNS]
+        self._search = f"suggestion d’après les codages « {code} »"
+        self._show_proposals()
+        self.message = (f"{len(suggestions)} segment(s) proposé(s) pour « {code} » : décochez ceux que vous rejetez, "
+                        "puis codez les autres")
+
+    def _show_proposals(self) -> None:
         self.proposals = [{**(self._to_utf16({"start": r.start, "end": r.end}) if r.doc_id == self.doc_id
                               else {"start": int(r.start), "end": int(r.end)}),
                            "doc_id": r.doc_id, "text": r.text[:300], "here": r.doc_id == self.doc_id}
                           for r in self._proposals.itertuples()]
-        self.message = f"{len(self._proposals)} passage(s) trouvé(s) ({self._search}) : décochez ceux à écarter"
 
     def _new_code(self, content: dict) -> list[dict]:
         """Create a code (under ``parent``) and code the selection with it; *in vivo*, the selected

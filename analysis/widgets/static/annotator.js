@@ -263,7 +263,8 @@ function render({model, el}) {
   const option = (value, label) => h("option", {value}, label);
   const autoMode = h("select", {class: "at-auto-mode", "aria-label": "Chercher par"},
     option("keyword", "mot-clé (sans accents)"), option("stems", "mot-clé par racines"),
-    option("regex", "expression régulière"), option("speaker", "locuteur (ses tours)"));
+    option("regex", "expression régulière"), option("speaker", "locuteur (ses tours)"),
+    option("suggest", "segments semblables aux codages du code choisi"));
   const autoQuery = h("input", {class: "at-auto-query", type: "search", placeholder: "ex. commande publique", "aria-label": "Recherche"});
   const autoExtent = h("select", {class: "at-auto-extent", "aria-label": "Coder"},
     option("match", "les mots trouvés"), option("sentence", "la phrase"), option("paragraph", "le paragraphe"), option("turn", "le tour de parole"));
@@ -275,7 +276,7 @@ function render({model, el}) {
   const autoBox = h("details", {class: "at-auto"}, h("summary", {}, "Codage automatique"),
     autoMode, autoQuery, autoExtent, h("label", {}, autoEverywhere, " tout le corpus"),
     h("button", {class: "at-btn at-auto-preview", onclick: () => send({action: "autocode_preview", mode: autoMode.value,
-      query: autoQuery.value, extent: autoExtent.value, everywhere: autoEverywhere.checked})}, "Aperçu"),
+      query: autoQuery.value, extent: autoExtent.value, everywhere: autoEverywhere.checked, code: autoCode.value})}, "Aperçu"),
     autoList, autoCode, autoApply);
   const filterBox = h("input", {class: "at-filter", type: "search", placeholder: "Filtrer les codes… (↑↓, Entrée : appliquer)",
     "aria-label": "Filtrer les codes"});
@@ -564,8 +565,9 @@ function render({model, el}) {
       h("label", {}, h("input", {type: "checkbox", checked: true, "data-index": String(index)}), " ",
         p.here ? h("button", {class: "at-coding-link", onclick: () => select(p.start, p.end)}, quote(p.text))
                : `${p.doc_id} : ${quote(p.text)}`))));
+    const chosen = autoCode.value;  // kept: a suggestion search is made for the chosen code
     autoCode.replaceChildren(...model.get("codebook").filter((c) => !c.retired)
-      .map((c) => h("option", {value: c.path}, "· ".repeat(c.depth) + c.label)));
+      .map((c) => h("option", {value: c.path, selected: c.path === chosen}, "· ".repeat(c.depth) + c.label)));
     autoApply.disabled = !proposals.length;
   };
   model.on("change:proposals", drawProposals);
