@@ -1,4 +1,4 @@
-"""The codebook changes while coding (new, rename, move, merge, retire, edit) and codings follow:
+"""The codebook changes while coding (new, rename, move, merge, split, retire, edit) and codings follow:
 replay, undo and redo of each change, concurrent changes, hand edits reported by the check."""
 
 from __future__ import annotations

@@ -97,9 +97,9 @@ class CodeIds:
 
 def resolve_codes(records: Iterable[dict], history: list[dict], current: dict[str, str]) -> None:
     """Give each coding record (``code``, ``code_id``, ``code_ts``: when its code was set) the id of
-    the code it is on now and that code's current path; a coding a split moved (``code-split``) is on the new code. A coding whose id no code has is placed by its
-path at the time it was written; a coding whose code is unknown keeps its path
-    and no id (:func:`analysis.coding.evolution.orphan_codes` reports it)."""
+    the code it is on now and that code's current path; a coding a split moved (``code-split``) is
+    on the new code. A coding whose id no code has is placed by its path at the time it was written;
+    a coding whose code is unknown keeps its path and no id (:func:`analysis.coding.evolution.orphan_codes` reports it)."""
     ids = CodeIds(history, current)
     for record in records:
         code_id = record.get("code_id", "")

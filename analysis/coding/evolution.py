@@ -1,6 +1,6 @@
 """The codebook changes while coding, and codings follow.
 
-Creating, renaming, moving, merging, editing and retiring a code are events of the coder's log
+Creating, renaming, moving, merging, splitting, editing and retiring a code are events of the coder's log
 (``corpus/codings/<coder>.jsonl``, beside the codings), and each one rewrites
 ``corpus/codebook.yaml`` in place (its comments, order and quoting kept) so that the file always
 holds the current codebook, readable and reviewable in git.
@@ -178,11 +178,11 @@ def split_code(corpus: "Corpus", coder: str, source: str, new: str, coding_ids: 
             _code(codebook, parent)
         if not coding_ids:
             raise AtelierError(f"aucun codage de « {source} » à déplacer vers « {new} »")
-        on_source = set(CodingStore.of(corpus).replay().codings.query("code == @source")["coding_id"])
+        store = CodingStore.of(corpus)
+        on_source = set(store.replay().codings.query("code == @source")["coding_id"])
         strangers = [coding for coding in coding_ids if coding not in on_source]
         if strangers:
             raise AtelierError(f"le codage « {strangers[0]} » n’est pas un codage de « {source} »")
-        store = CodingStore.of(corpus)
         code_id = _new_id(new, set(codebook["id"]) | set(codebook["path"]) | _history_ids(store))
         entry = {"path": new, "label": label or new.rpartition("/")[2], "colour": split["colour"],
                  **({"id": code_id} if code_id != new else {})}
@@ -281,11 +281,11 @@ def reverse_change(corpus: "Corpus", coder: str, event: dict, mark: dict) -> dic
                 raise AtelierError(f"le code « {event['entry']['path']} » a reçu d’autres codages ou a quitté le livre "
                                    "de codes : la scission ne peut plus être annulée (fusionnez-le : « atelier codebook "
                                    "merge »)")
-            return _commit(corpus, coder, {**event_fields(event), "event": "code-unsplit", **mark},
+            return _commit(corpus, coder, {**_split_fields(event), "event": "code-unsplit", **mark},
                            lambda: remove_codes(corpus.codebook_path, [path]))
         if kind == "code-unsplit":
             entry = event["entry"]
-            return _commit(corpus, coder, {**event_fields(event), "event": "code-split", **mark},
+            return _commit(corpus, coder, {**_split_fields(event), "event": "code-split", **mark},
                            lambda: add_codes(corpus.codebook_path, pd.DataFrame([entry])))
         if kind == "code-retire":
             retired = not event["retired"]
@@ -298,7 +298,7 @@ def reverse_change(corpus: "Corpus", coder: str, event: dict, mark: dict) -> dic
                        lambda: edit_codes(corpus.codebook_path, {path_of(event["code_id"]): {k: v or None for k, v in fields.items()}}))
 
 
-def event_fields(event: dict) -> dict:
+def _split_fields(event: dict) -> dict:
     """A split's fields (what its inverse repeats)."""
     return {name: event[name] for name in ("code_id", "into", "entry", "codings")}
 
