@@ -239,6 +239,18 @@ def test_suggested_segments_are_proposals_the_coder_accepts_or_rejects(tmp_path)
     assert "code inconnu" in widget.error
     widget._on_message(widget, {"action": "autocode_preview", "mode": "suggest", "code": "leviers/commande-publique"}, [])
     assert widget.error == "" and len(widget.proposals) == 10 and "10 segment(s) proposé(s)" in widget.message
+    first = [(p["doc_id"], p["text"]) for p in widget.proposals]
+    widget._on_message(widget, {"action": "autocode_apply", "code": "acteurs", "keep": [0, 2]}, [])
+    assert "proposés pour « leviers/commande-publique »" in widget.error, "a suggestion is for its own code"
     widget._on_message(widget, {"action": "autocode_apply", "code": "leviers/commande-publique", "keep": [0, 2]}, [])
-    written = CodingStore.of(seed).replay(["paul"]).codings
+    replay = CodingStore.of(seed).replay(["paul"])
+    written = replay.codings
     assert len(written) == 2 and set(written["auto"]) == {"suggestion d’après les codages « leviers/commande-publique »"}
+    assert len(replay.rejections) == 8 and set(replay.rejections["code"]) == {"leviers/commande-publique"}
+    assert "8 rejeté(s)" in widget.message
+    # the rejected segments are remembered: a new round of suggestions proposes none of them
+    widget._on_message(widget, {"action": "autocode_preview", "mode": "suggest", "code": "leviers/commande-publique"}, [])
+    again = {(p["doc_id"], p["text"]) for p in widget.proposals}
+    assert widget.error == "" and again and not again & {first[n] for n in (1, 3, 4, 5, 6, 7, 8, 9)}
+    widget._on_message(widget, {"action": "undo"}, [])  # a rejection is undone like any event
+    assert len(CodingStore.of(seed).replay(["paul"]).rejections) == 7

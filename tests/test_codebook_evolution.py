@@ -304,3 +304,22 @@ def test_split_in_the_cli_previews_then_moves_the_codings_with_the_word(corpus, 
     assert main([*arguments, "--apply"]) == 0
     assert sorted(_codes(corpus)) == [AXIS, "plan-actions/precis"]
     assert main([*arguments, "--apply"]) == 2 and "existe déjà" in capsys.readouterr().err
+
+
+def test_a_rejected_suggestion_follows_its_code_and_is_undone_like_a_coding(corpus):
+    store = CodingStore.of(corpus)
+    store.reject("marie", DOC, 40, 90, AXIS)
+    store.reject("marie", DOC, 100, 150, AXIS)
+    rename_code(corpus, "paul", AXIS, "anniversaire")  # another coder renames the code: the rejections follow
+    rejections = store.replay().rejections
+    assert rejections[["coder", "start", "code"]].values.tolist() == [
+        ["marie", 40, "plan-actions/anniversaire"], ["marie", 100, "plan-actions/anniversaire"]]
+    assert store.undo("marie")["rejected"] is False
+    assert store.replay().rejections["start"].tolist() == [40]
+    assert store.redo("marie")["rejected"] is True
+    assert store.replay().rejections["start"].tolist() == [40, 100]
+    with pytest.raises(AtelierError, match="positions invalides"):
+        store.reject("marie", DOC, 10, 10_000_000, "plan-actions/anniversaire")
+    with pytest.raises(AtelierError, match="code inconnu"):
+        store.reject("marie", DOC, 10, 20, AXIS)
+    assert len(store.events("marie")[0]) == 4 and not store.replay().problems

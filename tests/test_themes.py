@@ -101,6 +101,17 @@ def test_codes_meet_themes_and_suggestions_are_only_shown(seed_copy, capsys):
     assert status == 2 and "numéro de proposition" in err and not CodingStore.of(seed_copy).events("lea")[0]
     status, out, _ = atelier("suggest", "leviers/commande-publique", "--n", "3", "--k", "3", "--accept", "1,2", "--coder", "lea")
     assert status == 0 and len(CodingStore.of(seed_copy).events("lea")[0]) == 2
+    status, _, err = atelier("suggest", "leviers/commande-publique", "--n", "3", "--k", "3", "--accept", "1", "--reject", "1",
+                             "--coder", "lea")
+    assert status == 2 and "à la fois acceptée et rejetée" in err
+    status, out, _ = atelier("suggest", "leviers/commande-publique", "--n", "3", "--k", "3", "--reject", "1", "--coder", "lea")
+    assert status == 0 and "1 rejetée(s)" in out
+    rejected = CodingStore.of(seed_copy).replay().rejections
+    assert rejected[["coder", "code"]].values.tolist() == [["lea", "leviers/commande-publique"]]
+    spans = {(row.doc_id, row.start, row.end) for row in rejected.itertuples()}
+    again = suggest_segments(themes, current_codings(seed_copy), "leviers/commande-publique", n=50,
+                             rejected=rejected)
+    assert not spans & set(zip(again["doc_id"], again["start"], again["end"])), "a rejected segment is not proposed again"
     status, _, err = atelier("suggest", "acteurs", "--k", "3")
     assert status == 2 and "pour apprendre" in err
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ..corpus.store import Corpus
+from ..errors import AtelierError
 from ..themes.outputs import output_folder, write_outputs
 from ..themes.topics import METHODS
 from .table import print_table
@@ -42,34 +43,45 @@ def _themes(corpus: Corpus, args: argparse.Namespace) -> int:
 
 def _suggest(corpus: Corpus, args: argparse.Namespace) -> int:
     from ..coding.codebook import known_code
-    from ..coding.queries import current_codings
-    from ..coding.store import accept_suggestion
-    from ..errors import AtelierError
-    from ..themes.pipeline import run_themes, suggest_segments
+    from ..coding.store import CodingStore, accept_suggestion
+    from ..themes.pipeline import suggestions_for
 
-    themes = run_themes(corpus, args.method, args.k, random_state=args.random_state)
+    code = known_code(corpus.codebook_path, args.code)
     try:
-        suggestions = suggest_segments(themes, current_codings(corpus), known_code(corpus.codebook_path, args.code), args.n)
+        suggestions = suggestions_for(corpus, code, args.n, args.method, args.k, args.random_state)
     except ValueError as error:
         raise AtelierError(str(error)) from None
     shown = suggestions.assign(n=range(1, len(suggestions) + 1), text=suggestions["text"].str.slice(0, 70),
                                probability=suggestions["probability"].round(2))
     if len(shown):
         print_table(shown[["n", "doc_id", "start", "end", "probability", "text"]])
-    chosen = [part for part in (args.accept or "").replace(" ", "").split(",") if part]
-    if not chosen:
-        print(f"{len(suggestions)} segment(s) proposé(s) pour « {args.code} » (rien n’est écrit) ; pour en accepter : "
-              "--accept 1,3 --coder NOM.")
+    accepted, rejected = _numbers(args.accept, "--accept", len(suggestions)), _numbers(args.reject, "--reject", len(suggestions))
+    if not accepted and not rejected:
+        print(f"{len(suggestions)} segment(s) proposé(s) pour « {code} » (rien n’est écrit) ; pour en accepter ou en "
+              "rejeter : --accept 1,3 --reject 2 --coder NOM (un rejet n’est plus proposé).")
         return 0
     if not args.coder:
-        raise AtelierError("--coder est obligatoire avec --accept")
-    wrong = [part for part in chosen if not part.isdigit() or not 1 <= int(part) <= len(suggestions)]
-    if wrong:
-        raise AtelierError(f"--accept : « {wrong[0]} » n’est pas un numéro de proposition (1 à {len(suggestions)})")
-    for part in chosen:
-        accept_suggestion(corpus, args.coder, suggestions.iloc[int(part) - 1])
-    print(f"{len(chosen)} proposition(s) acceptée(s) : codages « {args.code} » de {args.coder}.")
+        raise AtelierError("--coder est obligatoire avec --accept ou --reject")
+    both = sorted(set(accepted) & set(rejected))
+    if both:
+        raise AtelierError(f"la proposition {both[0]} est à la fois acceptée et rejetée")
+    store = CodingStore.of(corpus)
+    for number in accepted:
+        accept_suggestion(corpus, args.coder, suggestions.iloc[number - 1])
+    for number in rejected:
+        row = suggestions.iloc[number - 1]
+        store.reject(args.coder, row["doc_id"], row["start"], row["end"], code)
+    print(f"{len(accepted)} proposition(s) acceptée(s), {len(rejected)} rejetée(s) : « {code} », codeur {args.coder}.")
     return 0
+
+
+def _numbers(listed: str | None, option: str, count: int) -> list[int]:
+    """The proposal numbers of ``--accept 1,3`` (1 to ``count``)."""
+    parts = [part for part in (listed or "").replace(" ", "").split(",") if part]
+    wrong = [part for part in parts if not part.isdigit() or not 1 <= int(part) <= count]
+    if wrong:
+        raise AtelierError(f"{option} : « {wrong[0]} » n’est pas un numéro de proposition (1 à {count})")
+    return sorted({int(part) for part in parts})
 
 
 def add_theme_commands(commands) -> None:
@@ -100,5 +112,6 @@ def add_theme_commands(commands) -> None:
     suggest.add_argument("--k", type=int, default=8, help="nombre de thèmes de la représentation (défaut : 8)")
     suggest.add_argument("--random-state", type=int, default=0, help="graine (défaut : 0)")
     suggest.add_argument("--accept", help="numéros des propositions acceptées, ex. 1,3")
-    suggest.add_argument("--coder", help="codeur qui accepte")
+    suggest.add_argument("--reject", help="numéros des propositions rejetées (plus proposées ensuite), ex. 2")
+    suggest.add_argument("--coder", help="codeur qui accepte ou rejette")
     suggest.set_defaults(handler=_suggest)

@@ -27,6 +27,12 @@ def current_codings(corpus: Corpus, coders: list[str] | None = None, placed_only
     return table.sort_values(["doc_id", "start", "end", "coder", "code"]).reset_index(drop=True)
 
 
+def rejected_suggestions(corpus: Corpus) -> pd.DataFrame:
+    """The suggested segments the coders rejected, each on its code's current path
+    (:meth:`analysis.coding.store.CodingStore.reject`)."""
+    return CodingStore.of(corpus).replay().rejections
+
+
 def select_code(codings: pd.DataFrame, code: str, include_subcodes: bool = True) -> pd.DataFrame:
     codes = with_descendants(code, codings["code"].unique()) if include_subcodes else [code]
     return codings[codings["code"].isin(codes)]

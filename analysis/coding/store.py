@@ -1,7 +1,8 @@
 """Codings as per-coder, append-only event logs: ``corpus/codings/<coder>.jsonl``.
 
 Each line is one event, ``add``, ``remove``, ``update`` or ``memo`` (and ``done``, ``reopen``,
-and the codebook's changes of :mod:`analysis.coding.evolution`), with its own ``id``, a timestamp
+``reject`` for a suggested segment the coder refused, and the codebook's changes of
+:mod:`analysis.coding.evolution`), with its own ``id``, a timestamp
 and the coder. A coding names its code by path and by stable id; the replay gives it its code's
 current path (:func:`analysis.coding.code_ids.resolve_codes`).
 
@@ -38,18 +39,19 @@ from .codebook import CodebookError, current_codes, known_code
 if TYPE_CHECKING:
     from ..corpus.store import Corpus
 
-EVENT_KINDS = ("add", "remove", "update", "memo", "done", "reopen", *CODE_EVENT_KINDS)
+EVENT_KINDS = ("add", "remove", "update", "memo", "done", "reopen", "reject", *CODE_EVENT_KINDS)
 MEMO_TARGETS = ("document", "code", "coding")
 CODING_FIELDS = ["doc_id", "text_sha256", "start", "end", "code", "code_id", "text", "memo", "auto"]
 CODING_COLUMNS = ["coding_id", "coder", *CODING_FIELDS, "created", "updated"]
 MEMO_COLUMNS = ["target", "ref", "coder", "memo", "updated"]
 FINISHED_COLUMNS = ["coder", "doc_id", "updated"]
+REJECTION_COLUMNS = ["coder", "doc_id", "start", "end", "code", "code_id", "updated"]
 _CODER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 # The one schema of the events: the fields each kind requires, and the type of every field.
 _REQUIRED = {"add": ("coding", "doc_id", "text_sha256", "start", "end", "code", "text"),
              "remove": ("coding",), "update": ("coding",), "memo": ("target", "ref", "memo"),
-             "done": ("doc_id",), "reopen": ("doc_id",),
+             "done": ("doc_id",), "reopen": ("doc_id",), "reject": ("doc_id", "start", "end", "code", "rejected"),
              "code-new": ("code_id", "entry"), "code-delete": ("code_id", "entry"), "code-repath": ("changes",),
              "code-merge": ("code_id", "into", "entry"), "code-unmerge": ("code_id", "into", "entry"),
              "code-split": ("code_id", "into", "entry", "codings"), "code-unsplit": ("code_id", "into", "entry", "codings"),
@@ -118,6 +120,9 @@ class Replay:
     problems: list[LogProblem]
     #: The documents each coder has marked as finished (``done`` events not reopened since).
     finished: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=FINISHED_COLUMNS))
+    #: The suggested segments each coder rejected for a code (not proposed again; counted as
+    #: examples of what the code is not), on the code's current path.
+    rejections: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=REJECTION_COLUMNS))
 
 
 @dataclass(frozen=True)
@@ -226,6 +231,7 @@ class CodingStore:
         codings: dict[str, dict] = {}
         memos: dict[tuple[str, str, str], dict] = {}
         finished: dict[tuple[str, str], str] = {}
+        rejections: dict[tuple, dict] = {}
         problems: list[LogProblem] = []
         history: list[dict] = []
         selected = coders or self.coders()
@@ -236,7 +242,7 @@ class CodingStore:
                 continue
             problems += read_problems
             for event in events:
-                problem = apply_event(codings, memos, event, finished)
+                problem = apply_event(codings, memos, event, finished, rejections)
                 if problem:
                     problems.append(LogProblem(coder, event["_line"], problem))
         records = [record for record in codings.values() if record["_active"]]
@@ -245,13 +251,16 @@ class CodingStore:
         except CodebookError:  # the codings are still shown; `atelier codebook check` lists the problems
             codes = None
         if history or codes is not None:
-            resolve_codes(records, history, {} if codes is None else dict(zip(codes["id"], codes["path"])))
+            resolve_codes([*records, *rejections.values()], history,
+                          {} if codes is None else dict(zip(codes["id"], codes["path"])))
         active = [{k: v for k, v in r.items() if k not in ("_active", "code_ts")} for r in records]
         coding_table = pd.DataFrame(active, columns=CODING_COLUMNS).astype({"start": "int64", "end": "int64"})
         memo_table = pd.DataFrame([m for m in memos.values() if m["memo"]], columns=MEMO_COLUMNS)
         finished_table = pd.DataFrame([(coder, doc_id, ts) for (coder, doc_id), ts in finished.items()],
                                       columns=FINISHED_COLUMNS)
-        return Replay(coding_table, memo_table, problems, finished_table)
+        rejection_table = pd.DataFrame(list(rejections.values()), columns=REJECTION_COLUMNS).astype(
+            {"start": "int64", "end": "int64"})
+        return Replay(coding_table, memo_table, problems, finished_table, rejection_table)
 
     # -- actions ---------------------------------------------------------------------------
 
@@ -301,6 +310,16 @@ class CodingStore:
             return {}
         ids = codes.loc[codes["path"] == code, "id"]
         return {"code_id": ids.iloc[0]} if len(ids) else {}
+
+    def reject(self, coder: str, doc_id: str, start: int, end: int, code: str, rejected: bool = True) -> dict:
+        """Record that ``coder`` rejects (or, ``rejected=False``, no longer rejects) the suggestion of
+        ``code`` for the span: it is not suggested again and teaches the suggestions what the code is not."""
+        check_coder(coder)
+        if self.corpus is not None:
+            check_span(self.corpus, doc_id, int(start), int(end))
+            code = known_code(self.corpus.codebook_path, code)
+        return self.append(coder, {"event": "reject", "doc_id": doc_id, "start": int(start), "end": int(end),
+                                   "code": code, **self._code_id(code), "rejected": bool(rejected)})
 
     def memo(self, coder: str, target: str, ref: str, text: str) -> dict:
         if target not in MEMO_TARGETS:
@@ -366,10 +385,21 @@ class CodingStore:
 
 
 def apply_event(codings: dict[str, dict], memos: dict, event: dict,
-                finished: dict[tuple[str, str], str] | None = None) -> str | None:
+                finished: dict[tuple[str, str], str] | None = None,
+                rejections: dict[tuple, dict] | None = None) -> str | None:
     """Apply one event to the state; return a problem (French) if it cannot apply."""
     kind = event["event"]
     if kind in CODE_EVENT_KINDS:  # resolved after the replay (resolve_codes)
+        return None
+    if kind == "reject":
+        if rejections is not None:
+            key = _rejection_key(event)
+            if event["rejected"]:
+                rejections[key] = {"coder": event["coder"], "doc_id": event["doc_id"], "start": event["start"],
+                                   "end": event["end"], "code": event["code"], "code_id": event.get("code_id", ""),
+                                   "code_ts": event["ts"], "updated": event["ts"]}
+            else:
+                rejections.pop(key, None)
         return None
     if kind in ("done", "reopen"):
         if finished is not None:
@@ -415,24 +445,35 @@ def apply_event(codings: dict[str, dict], memos: dict, event: dict,
     return None
 
 
-def _state_before(events: list[dict]) -> tuple[dict, dict, dict]:
+def _rejection_key(event: dict) -> tuple:
+    return event["coder"], event["doc_id"], event["start"], event["end"], event.get("code_id") or event["code"]
+
+
+def _state_before(events: list[dict]) -> tuple[dict, dict, dict, dict]:
     codings: dict[str, dict] = {}
     memos: dict = {}
     finished: dict = {}
+    rejections: dict = {}
     for event in events:
-        apply_event(codings, memos, event, finished)
-    return codings, memos, finished
+        apply_event(codings, memos, event, finished, rejections)
+    return codings, memos, finished, rejections
 
 
 def inverse_event(history: list[dict], event: dict) -> dict | None:
     """The event that cancels ``event``, given the events before it; ``None`` when ``event``
     changed nothing (it concerned a coding absent at that point)."""
-    codings, memos, finished = _state_before(history)
+    codings, memos, finished, rejections = _state_before(history)
     if event["event"] in ("remove", "update") and not codings.get(event["coding"], {}).get("_active"):
         return None
     if event["event"] == "memo" and event["target"] == "coding" and event["ref"] not in codings:
         return None
     kind = event["event"]
+    if kind == "reject":
+        was_rejected = _rejection_key(event) in rejections
+        if was_rejected == event["rejected"]:
+            return None
+        return {**{k: v for k, v in event.items() if k not in ("id", "ts", "coder", "_line", "redoes")},
+                "rejected": was_rejected}
     if kind in ("done", "reopen"):  # back to what the document was before
         was_finished = (event["coder"], event["doc_id"]) in finished
         return {"event": "done" if was_finished else "reopen", "doc_id": event["doc_id"]}

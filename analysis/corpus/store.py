@@ -60,6 +60,26 @@ def default_root() -> Path:
     return local if (local / "documents.csv").exists() else PACKAGE_CORPUS
 
 
+#: The last ``documents.csv`` read, per path, with the stat it was read at: an annotator checks
+#: every coding against it, and reading it took half of an action's time on the kernel.
+_DOCUMENT_TABLES: dict[Path, tuple[tuple, pd.DataFrame]] = {}
+
+
+def _read_documents(path: Path) -> pd.DataFrame:
+    """``documents.csv`` as strings (a copy: callers may change it); read again whenever the file
+    changes (ingestion replaces it atomically, so a new file has a new inode)."""
+    status = path.stat()
+    stamp = (status.st_ino, status.st_size, status.st_mtime_ns)
+    cached = _DOCUMENT_TABLES.get(path)
+    if cached is None or cached[0] != stamp:
+        table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+        missing = [c for c in ("doc_id", "text_sha256", "source") if c not in table.columns]
+        if missing:
+            raise CorpusError(f"{path} : colonnes manquantes : {', '.join(missing)}")
+        cached = _DOCUMENT_TABLES[path] = (stamp, table)
+    return cached[1].copy()
+
+
 @dataclass(frozen=True)
 class Corpus:
     root: Path
@@ -112,10 +132,7 @@ class Corpus:
         """One row per document, every value a string (``private`` as ``true``/``false``)."""
         if not self.documents_csv.exists():
             return pd.DataFrame(columns=CORE_COLUMNS, dtype=str)
-        table = pd.read_csv(self.documents_csv, dtype=str, keep_default_na=False, encoding="utf-8")
-        missing = [c for c in ("doc_id", "text_sha256", "source") if c not in table.columns]
-        if missing:
-            raise CorpusError(f"{self.documents_csv} : colonnes manquantes : {', '.join(missing)}")
+        table = _read_documents(self.documents_csv)
         if include_replaced:
             return table
         replaced = set(table.get("replaces", pd.Series(dtype=str))) - {""}

@@ -36,7 +36,6 @@ from collections.abc import Iterable
 
 import numpy as np
 import stop_words as _stop_words_package
-from nltk.stem.snowball import FrenchStemmer
 from sklearn.feature_extraction.text import CountVectorizer
 
 __all__ = [
@@ -298,7 +297,13 @@ def tokenize(
 
 # --- stems and lemmas --------------------------------------------------------------------------
 
-_STEMMER = FrenchStemmer()
+@functools.lru_cache(maxsize=1)
+def _stemmer():
+    """nltk's French Snowball stemmer, imported on first use: importing nltk takes two seconds,
+    which every annotator and every command paid before stemming anything."""
+    from nltk.stem.snowball import FrenchStemmer
+
+    return FrenchStemmer()
 
 
 @functools.lru_cache(maxsize=65536)
@@ -314,7 +319,7 @@ def stem(token: str) -> str:
     """
     if "_" in token or token.startswith("<"):
         return token
-    return _STEMMER.stem(token)
+    return _stemmer().stem(token)
 
 
 @functools.lru_cache(maxsize=1)

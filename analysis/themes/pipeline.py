@@ -20,7 +20,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
 from ..corpus.store import Corpus, publishable
-from ..coding.queries import segment_presence
+from ..coding.queries import current_codings, rejected_suggestions, segment_presence
 from .reinert import characteristic_segments, class_profiles, signed_yates_chi2
 from ..text.french import FrenchVectorizer
 from .topics import ThemeModel, fit_model
@@ -234,18 +234,25 @@ def agreement_with_codes(themes: Themes, codings: pd.DataFrame, level: int = 1) 
 
 
 def suggest_segments(themes: Themes, codings: pd.DataFrame, code: str, n: int = 10,
-                     random_state: int = 0) -> pd.DataFrame:
+                     random_state: int = 0, rejected: pd.DataFrame | None = None) -> pd.DataFrame:
     """Uncoded segments a classifier trained on the researchers' coding of ``code`` proposes.
 
     Positives are segments coded with ``code`` (or a sub-code), negatives segments coded with
-    other codes only. Nothing is written: see :func:`analysis.coding.store.accept_suggestion`.
+    other codes only and the segments a coder rejected for ``code`` (``rejected``: ``doc_id``,
+    ``start``, ``end``, ``code``, as :attr:`analysis.coding.store.Replay.rejections`), which are never
+    proposed again. Nothing is written: see :func:`analysis.coding.store.accept_suggestion`.
     """
     presence = segment_presence(codings, themes.segments)
     matching = [c for c in presence.columns if c == code or c.startswith(code + "/")]
     if not matching:
         raise ValueError(f"aucun segment codé « {code} » pour apprendre")
     positive = presence[matching].any(axis=1).to_numpy()
-    coded = presence.any(axis=1).to_numpy()
+    refused = np.zeros(len(themes.segments), dtype=bool)
+    if rejected is not None and len(rejected):
+        spans = set(zip(*(rejected.loc[rejected["code"] == code, column] for column in ("doc_id", "start", "end"))))
+        refused = np.array([span in spans for span in zip(themes.segments["doc_id"], themes.segments["start"],
+                                                           themes.segments["end"])], dtype=bool) & ~positive
+    coded = presence.any(axis=1).to_numpy() | refused
     negative = coded & ~positive
     if positive.sum() < 2 or negative.sum() < 2:
         raise ValueError(f"il faut au moins deux segments codés « {code} » et deux segments codés autrement")
@@ -254,13 +261,21 @@ def suggest_segments(themes: Themes, codings: pd.DataFrame, code: str, n: int = 
     classifier.fit(themes.matrix[training], positive[training])
     candidates = np.flatnonzero(~coded)
     if len(candidates) == 0:
-        return pd.DataFrame(columns=["doc_id", "start", "end", "text", "probability"])
+        return pd.DataFrame(columns=["doc_id", "start", "end", "text", "code", "probability"])
     probability = classifier.predict_proba(themes.matrix[candidates])[:, 1]
     order = np.argsort(-probability, kind="stable")[:n]
     chosen = themes.segments.iloc[candidates[order]]
     return chosen[["doc_id", "start", "end", "text"]].assign(code=code, probability=probability[order]).reset_index(drop=True)
 
 
+def suggestions_for(corpus: Corpus, code: str, n: int = 10, method: str = "nmf", k: int = 8,
+                    random_state: int = 0) -> pd.DataFrame:
+    """:func:`suggest_segments` for ``code`` on the corpus as it is: the segments of a ``method``
+    run, every coder's codings, and the suggestions the coders rejected."""
+    themes = run_themes(corpus, method, k, random_state=random_state)
+    return suggest_segments(themes, current_codings(corpus), code, n, random_state, rejected_suggestions(corpus))
+
+
 __all__ = ["Themes", "run_themes", "person_names_of", "class_terms", "top_forms", "characteristic_passages",
            "person_name_words", "names_among_top_forms", "shares_by", "theme_code_association", "agreement_with_codes",
-           "suggest_segments"]
+           "suggest_segments", "suggestions_for"]

@@ -13,6 +13,7 @@ happens here, through :class:`~analysis.text.offsets.OffsetMap`, so that ``text[
 
 from __future__ import annotations
 
+import json
 import re
 
 import anywidget
@@ -27,7 +28,7 @@ from ..coding.code_ids import CODE_EVENT_KINDS
 from ..coding.rounds import blind
 from ..coding.store import CodingStore, check_coder
 from ..text.french import fold_for_search
-from ..themes.pipeline import run_themes, suggest_segments
+from ..themes.pipeline import suggestions_for
 from ..corpus.store import Corpus
 from ..errors import AtelierError
 from ..text.offsets import OffsetMap
@@ -90,7 +91,10 @@ class Annotator(anywidget.AnyWidget):
     text = traitlets.Unicode("").tag(sync=True)
     decorations = traitlets.List([]).tag(sync=True)
     codebook = traitlets.List([]).tag(sync=True)
-    codings = traitlets.List([]).tag(sync=True)
+    #: Sent as one JSON string: ipywidgets walks a synced list item by item looking for binary
+    #: buffers, which took half the time of an action with 2 000 codings.
+    codings = traitlets.List([]).tag(sync=True, to_json=lambda value, _widget: json.dumps(value, ensure_ascii=False),
+                                     from_json=lambda value, _widget: json.loads(value) if isinstance(value, str) else value)
     coders = traitlets.List([]).tag(sync=True)
     shown_coders = traitlets.List([]).tag(sync=True)
     code_filter = traitlets.Unicode("").tag(sync=True)
@@ -114,6 +118,8 @@ class Annotator(anywidget.AnyWidget):
         self._placed: dict[str, dict] = {}
         self._proposals = pd.DataFrame(columns=PASSAGE_COLUMNS)
         self._search = ""
+        #: The code of the suggestions shown, whose unticked ones are rejected on accepting; "" for a search.
+        self._suggested_code = ""
         self.on_msg(self._on_message)
         self.coder = coder
         self.shown_coders = [coder] if coder else []
@@ -272,8 +278,7 @@ class Annotator(anywidget.AnyWidget):
             end = self._offsets.to_codepoint(int(content["end"]))
             if not content.get("codes") or not 0 <= start < end <= len(self.text):
                 raise AtelierError("sélectionnez un passage du texte, puis choisissez un code")
-            codes = [store.check_coding(self.doc_id, self._text_sha256, start, end, code, self.text[start:end])
-                     for code in content["codes"]]  # all checked before any is written
+            codes = [known_code(self._corpus.codebook_path, code) for code in content["codes"]]  # all, before any is written
             events = [store.add(self.coder, self.doc_id, self._text_sha256, start, end, code, self.text[start:end])
                       for code in codes]
             self.message = f"Codé « {', '.join(codes)} » ({end - start} caractères)"
@@ -284,14 +289,7 @@ class Annotator(anywidget.AnyWidget):
             self._preview(content)
             return []
         if action == "autocode_apply":
-            chosen = self._proposals.iloc[[int(i) for i in content.get("keep", []) if 0 <= int(i) < len(self._proposals)]]
-            if chosen.empty:
-                raise AtelierError("cochez au moins un passage à coder")
-            code = known_code(self._corpus.codebook_path, str(content.get("code", "")))
-            events = autocode(self._corpus, self.coder, code, chosen, self._search)
-            self.message = f"{len(events)} passage(s) codé(s) « {code} » ({len(chosen) - len(events)} déjà codé(s))"
-            self.proposals, self._proposals = [], self._proposals.iloc[0:0]
-            return events
+            return self._apply_proposals(content)
         if action in CODEBOOK_ACTIONS:
             event = CODEBOOK_ACTIONS[action](self._corpus, self.coder, content["code"], content.get("value", ""))
             self.message = f"Livre de codes modifié ({event['event']}) : Ctrl+Z pour annuler"
@@ -320,6 +318,24 @@ class Annotator(anywidget.AnyWidget):
             return [event]
         raise AtelierError(f"action inconnue : « {action} »")
 
+    def _apply_proposals(self, content: dict) -> list[dict]:
+        """Code the ticked proposals; the unticked suggestions of ``suggest_segments`` are rejected."""
+        kept = sorted({int(i) for i in content.get("keep", []) if 0 <= int(i) < len(self._proposals)})
+        code = known_code(self._corpus.codebook_path, str(content.get("code", "")))
+        refused = self._proposals.drop(self._proposals.index[kept]) if self._suggested_code else self._proposals.iloc[0:0]
+        if self._suggested_code and code != self._suggested_code:
+            raise AtelierError(f"ces segments sont proposés pour « {self._suggested_code} » : choisissez ce code, "
+                               "ou relancez l’aperçu pour le code choisi")
+        if not kept and refused.empty:
+            raise AtelierError("cochez au moins un passage à coder")
+        coded = autocode(self._corpus, self.coder, code, self._proposals.iloc[kept], self._search)
+        store = CodingStore.of(self._corpus)
+        rejections = [store.reject(self.coder, r.doc_id, r.start, r.end, code) for r in refused.itertuples()]
+        self.message = (f"{len(coded)} passage(s) codé(s) « {code} » ({len(kept) - len(coded)} déjà codé(s))"
+                        + (f", {len(rejections)} rejeté(s) : ils ne seront plus proposés" if rejections else ""))
+        self.proposals, self._proposals, self._suggested_code = [], self._proposals.iloc[0:0], ""
+        return coded + rejections
+
     def _preview(self, content: dict) -> None:
         """Find the passages of an auto-coding search (in this document, or the whole corpus) for the panel."""
         mode, query = str(content.get("mode", "keyword")), str(content.get("query", "")).strip()
@@ -333,7 +349,7 @@ class Annotator(anywidget.AnyWidget):
                   "extent": str(content.get("extent", "match")),
                   "where": {} if content.get("everywhere") else {"doc_id": self.doc_id}}
         self._proposals = find_passages(self._corpus, **search)
-        self._search = describe_search(**search)
+        self._search, self._suggested_code = describe_search(**search), ""
         self._show_proposals()
         self.message = f"{len(self._proposals)} passage(s) trouvé(s) ({self._search}) : décochez ceux à écarter"
 
@@ -341,14 +357,15 @@ class Annotator(anywidget.AnyWidget):
         """The segments like those already coded ``code`` (``suggest_segments``), as proposals."""
         code = known_code(self._corpus.codebook_path, code)
         try:
-            suggestions = suggest_segments(run_themes(self._corpus, "nmf", 8), current_codings(self._corpus), code)
+            suggestions = suggestions_for(self._corpus, code)
         except ValueError as error:
             raise AtelierError(str(error)) from None
         self._proposals = suggestions[PASSAGE_COLUMNS]
         self._search = f"suggestion d’après les codages « {code} »"
+        self._suggested_code = code
         self._show_proposals()
-        self.message = (f"{len(suggestions)} segment(s) proposé(s) pour « {code} » : décochez ceux que vous rejetez, "
-                        "puis codez les autres")
+        self.message = (f"{len(suggestions)} segment(s) proposé(s) pour « {code} » : décochez ceux que vous rejetez "
+                        "(ils ne seront plus proposés), puis codez les autres")
 
     def _show_proposals(self) -> None:
         self.proposals = [{**(self._to_utf16({"start": r.start, "end": r.end}) if r.doc_id == self.doc_id

@@ -100,12 +100,19 @@ function chunkHtml(text, from, to, codings, decorations) {
   return html.join("");
 }
 
+// The codings come as one JSON string (see Annotator.codings), parsed once per change.
+function codingsOf(model) {
+  const sent = model.get("codings");
+  if (codingsOf.sent !== sent) { codingsOf.sent = sent; codingsOf.parsed = JSON.parse(sent || "[]"); }
+  return codingsOf.parsed;
+}
+
 function renderText(model, state) {
   const started = performance.now();
   const text = model.get("text");
   const shown = new Set(model.get("shown_coders"));
   const filter = model.get("code_filter");
-  const visible = model.get("codings").filter((c) => shown.has(c.coder) &&
+  const visible = codingsOf(model).filter((c) => shown.has(c.coder) &&
     (!filter || c.code === filter || c.code.startsWith(filter + "/")));
   state.visible = visible;
   state.labels = new Map(model.get("codebook").map((c) => [c.path, c.label]));
@@ -344,7 +351,7 @@ function render({model, el}) {
   const drawCodebook = () => {
     const shown = new Set(model.get("shown_coders"));
     const counts = {};
-    for (const c of model.get("codings")) {
+    for (const c of codingsOf(model)) {
       if (shown.has(c.coder)) for (const path of ancestors(c.code)) counts[path] = (counts[path] || 0) + 1;
     }
     const codes = visibleCodes();
