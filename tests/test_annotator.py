@@ -92,9 +92,14 @@ def test_two_annotators_on_one_document_stay_consistent(corpus):
     second = Annotator("entretien", coder="paul", corpus=corpus)
     second.shown_coders = ["marie", "paul"]
     first._on_message(first, {"action": "add", "start": 0, "end": 5, "codes": ["acteurs"]}, [])
+    assert first._log_state == first._log_signature(), "its own write is not replayed at the next sync"
     second._on_message(second, {"action": "sync"}, [])
     assert [c["coder"] for c in second.codings] == ["marie"]
     assert second.codings[0]["mine"] is False and "marie" in second.coders
+    second._on_message(second, {"action": "add", "start": 6, "end": 9, "codes": ["acteurs"]}, [])
+    first._on_message(first, {"action": "add", "start": 10, "end": 12, "codes": ["acteurs"]}, [])
+    first._on_message(first, {"action": "sync"}, [])  # another coder's write, then its own: both seen
+    assert [c["coder"] for c in first.codings] == ["marie", "paul", "marie"]
 
 
 @pytest.mark.parametrize("setup, expected", [
@@ -123,8 +128,10 @@ def test_invalid_coder_name_is_refused(corpus):
 
 def test_unknown_code_is_refused(corpus):
     widget = Annotator("entretien", coder="marie", corpus=corpus)
+    revision = widget.revision
     widget._on_message(widget, {"action": "add", "start": 0, "end": 3, "codes": ["inexistant"]}, [])
     assert "code inconnu" in widget.error
+    assert widget.revision > revision, "the browser drops the coding it drew before the answer"
     assert not (corpus.root / "codings" / "marie.jsonl").exists()
 
 
@@ -185,9 +192,9 @@ def test_codebook_changes_from_the_annotator_move_the_highlights(corpus):
     assert [c["code"] for c in widget.codings] == ["leviers/achats"]
     widget._on_message(widget, {"action": "merge_code", "code": "leviers", "value": "acteurs"}, [])
     assert "sous-codes" in widget.error
-    widget._on_message(widget, {"action": "split_code", "code": "leviers/achats", "value": "marches|ailleurs"}, [])
+    widget._on_message(widget, {"action": "split_code", "code": "leviers/achats", "value": "marches", "keyword": "ailleurs"}, [])
     assert "aucun codage" in widget.error and [c["code"] for c in widget.codings] == ["leviers/achats"]
-    widget._on_message(widget, {"action": "split_code", "code": "leviers/achats", "value": "marches|COMMANDE"}, [])
+    widget._on_message(widget, {"action": "split_code", "code": "leviers/achats", "value": "marches", "keyword": "COMMANDE"}, [])
     assert widget.error == "" and [c["code"] for c in widget.codings] == ["leviers/marches"]
 
 
@@ -197,7 +204,33 @@ def test_a_saved_memo_reaches_the_browser_at_once(corpus):
     widget._on_message(widget, {"action": "add", "start": 0, "end": utf16(text, 5), "codes": ["acteurs"]}, [])
     before = widget.codings
     widget._on_message(widget, {"action": "memo", "id": before[0]["id"], "memo": "à revoir"}, [])
-    assert before[0]["memo"] == "" and widget.codings[0]["memo"] == "à revoir"  # a new value, so it is synced
+    assert before[0]["memo"] == "" and widget.codings[0]["memo"] == "à revoir"
+    assert widget.codings_changes["upsert"][0]["memo"] == "à revoir"  # a new value, so it is synced
+
+
+def _as_browser_sees(widget) -> list[dict]:
+    """The codings the browser rebuilds from the full list and the changes (annotator.js, codingsOf)."""
+    changes = widget.codings_changes
+    replaced = set(changes.get("remove", [])) | {c["id"] for c in changes.get("upsert", [])}
+    current = [c for c in widget.codings_base if c["id"] not in replaced] + changes.get("upsert", [])
+    return sorted(current, key=lambda c: (c["start"], c["end"], c["id"]))
+
+
+def test_an_action_sends_only_what_changed(corpus, monkeypatch):
+    monkeypatch.setattr("analysis.widgets.annotator.COMPACT_AFTER", 3)
+    widget = Annotator("entretien", coder="marie", corpus=corpus)
+    for start in (0, 2):
+        widget._on_message(widget, {"action": "add", "start": start, "end": start + 4, "codes": ["acteurs"]}, [])
+    assert widget.codings_base == [] and len(widget.codings_changes["upsert"]) == 2
+    widget._on_message(widget, {"action": "remove", "id": widget.codings[0]["id"]}, [])
+    assert widget.codings_changes["remove"] == [] and len(widget.codings_changes["upsert"]) == 1
+    assert _as_browser_sees(widget) == widget.codings
+    for start in (10, 12, 14):
+        widget._on_message(widget, {"action": "add", "start": start, "end": start + 4, "codes": ["acteurs"]}, [])
+    assert widget.codings_changes == {} and widget.codings_base == widget.codings, "long changes: the whole list again"
+    widget._on_message(widget, {"action": "remove", "id": widget.codings[0]["id"]}, [])
+    assert widget.codings_changes["remove"] and _as_browser_sees(widget) == widget.codings
+    assert json.loads(widget._codings_wire(widget.codings_base)) == widget.codings_base
 
 
 def test_extracts_follow_new_codings_on_their_sync(corpus):

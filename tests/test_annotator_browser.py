@@ -181,11 +181,13 @@ def test_long_document_with_two_thousand_highlights_is_responsive(lab, browser):
     page.click(".atelier-annotator .at-code[data-path='acteurs']")
     page.wait_for_function(f"() => document.querySelector('.atelier-annotator').dataset.revision !== '{revision}'")
     roundtrip_ms = float(page.get_attribute(".atelier-annotator", "data-roundtrip-ms"))
+    feedback_ms = float(page.get_attribute(".atelier-annotator", "data-feedback-ms"))
     page.locator(".atelier-annotator").screenshot(path=ARTIFACTS / "annotator-long.png")
     (ARTIFACTS / "annotator-timings.json").write_text(json.dumps(
         {"characters": len(text), "highlights": 2000, "render_ms": render_ms, "stripes_ms": stripes_ms,
-         "roundtrip_ms": roundtrip_ms}))
-    print(f"render {render_ms:.0f} ms, stripes {stripes_ms:.0f} ms, round trip {roundtrip_ms:.0f} ms")
+         "feedback_ms": feedback_ms, "roundtrip_ms": roundtrip_ms}))
+    print(f"render {render_ms:.0f} ms, stripes {stripes_ms:.0f} ms, coding drawn {feedback_ms:.0f} ms, "
+          f"round trip {roundtrip_ms:.0f} ms")
     assert _events(lab, "perf")[-1]["code"] == "acteurs"
     page.close()
 
@@ -278,4 +280,35 @@ def test_keyboard_search_in_vivo_stripes_and_popup_in_jupyterlab(lab, browser):
     page.click(f"{root} .at-auto-apply")
     auto = _wait_for_events(lab, "clavier", 5)[4]
     assert (auto["code"], auto["text"], auto["auto"]) == ("leviers", "coopérative", "mot-clé « cooperative » ; doc_id=notes")
+    # The codebook changes in a form of the widget: rename from the code's ✎ button…
+    page.fill(f"{root} .at-filter", "")
+    page.click(f"{root} .at-code[data-path='deuxieme-cooperative'] .at-edit-code")
+    page.wait_for_selector(f"{root} .at-dialog:not([hidden])")
+    assert page.evaluate("() => document.activeElement.classList.contains('at-dialog-action')")
+    page.fill(f"{root} .at-dialog-value", "seconde-cooperative")
+    page.screenshot(path=ARTIFACTS / "annotator-code-dialog.png", clip=page.locator(root).bounding_box())
+    page.press(f"{root} .at-dialog-value", "Enter")
+    renamed = _wait_for_events(lab, "clavier", 6)[5]
+    assert renamed["event"] == "code-repath" and renamed["changes"][0][1:] == ["deuxieme-cooperative", "seconde-cooperative"]
+    page.wait_for_selector(f"{root} .at-code[data-path='seconde-cooperative']")
+    assert page.is_hidden(f"{root} .at-dialog")
+    # … Échap closes the form and writes nothing …
+    page.click(f"{root} .at-code[data-path='leviers']", button="right")
+    page.wait_for_selector(f"{root} .at-dialog:not([hidden])")
+    assert page.is_hidden(".lm-Menu"), "JupyterLab's context menu stays closed over a code"
+    page.keyboard.press("Escape")
+    assert page.is_hidden(f"{root} .at-dialog") and len(_events(lab, "clavier")) == 6
+    # … and split from the keyboard alone: the filter, F2, the form, Entrée.
+    page.focus(f"{root} .at-text")
+    page.keyboard.press("/")
+    page.keyboard.type("Leviers")
+    page.keyboard.press("F2")
+    page.select_option(f"{root} .at-dialog-action", "split_code")
+    page.fill(f"{root} .at-dialog-value", "cooperatives")
+    page.fill(f"{root} .at-dialog-keyword", "cooperative")
+    page.press(f"{root} .at-dialog-keyword", "Enter")
+    split = _wait_for_events(lab, "clavier", 7)[6]
+    assert split["event"] == "code-split" and split["codings"] == [auto["coding"]]
+    page.fill(f"{root} .at-filter", "")
+    page.wait_for_selector(f"{root} .at-code[data-path='cooperatives']")
     page.close()

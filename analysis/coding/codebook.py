@@ -275,6 +275,27 @@ def current_codes(codebook_path: Path) -> pd.DataFrame | None:
     return _codes_of_file(str(codebook_path.resolve()), stat.st_mtime_ns, stat.st_size)
 
 
+def code_id_of(codebook_path: Path, code: str) -> str | None:
+    """The stable id of the code at ``code`` (``""`` if it has none), ``None`` without a codebook."""
+    lookup = _code_lookup(codebook_path)
+    return None if lookup is None else lookup[code][0] if code in lookup else ""
+
+
+def _code_lookup(codebook_path: Path) -> dict[str, tuple[str, bool]] | None:
+    """path → (id, retired), cached with the file's codes: every coding written looks its code up."""
+    try:
+        stat = codebook_path.stat()
+    except FileNotFoundError:
+        return None
+    return _lookup_of_file(str(codebook_path.resolve()), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=8)
+def _lookup_of_file(path: str, mtime_ns: int, size: int) -> dict[str, tuple[str, bool]]:
+    codes = _codes_of_file(path, mtime_ns, size)
+    return dict(zip(codes["path"], zip(codes["id"], codes["retired"].astype(bool))))
+
+
 def unknown_code(code: str, paths) -> AtelierError:
     """The French error for a code the codebook lacks, with the codes whose path is close."""
     close = [p for p in paths if code.split("/")[-1] in p][:5]
@@ -285,13 +306,12 @@ def unknown_code(code: str, paths) -> AtelierError:
 def known_code(codebook_path: Path, code: str) -> str:
     """``code`` if the codebook offers it for coding (or there is no codebook yet), else a French error
     (unknown code, with close codes; retired code)."""
-    codes = current_codes(codebook_path)
-    if codes is None:
+    lookup = _code_lookup(codebook_path)
+    if lookup is None:
         return code
-    row = codes[codes["path"] == code]
-    if row.empty:
-        raise unknown_code(code, codes["path"])
-    if row["retired"].iloc[0]:
+    if code not in lookup:
+        raise unknown_code(code, list(lookup))
+    if lookup[code][1]:
         raise AtelierError(f"le code « {code} » est retiré : il garde ses codages mais n’en reçoit plus "
                            f"(« atelier codebook retire {code} --restore » pour le rétablir)")
     return code

@@ -34,7 +34,7 @@ from ..errors import AtelierError
 from ..fsio import folder_names
 from .anchoring import check_span
 from .code_ids import CODE_EVENT_KINDS, resolve_codes
-from .codebook import CodebookError, current_codes, known_code
+from .codebook import CodebookError, code_id_of, current_codes, known_code
 
 if TYPE_CHECKING:
     from ..corpus.store import Corpus
@@ -305,11 +305,8 @@ class CodingStore:
 
     def _code_id(self, code: str) -> dict:
         """``{"code_id": …}`` for a code of the corpus's codebook (nothing for a bare store)."""
-        codes = current_codes(self.corpus.codebook_path) if self.corpus is not None else None
-        if codes is None:
-            return {}
-        ids = codes.loc[codes["path"] == code, "id"]
-        return {"code_id": ids.iloc[0]} if len(ids) else {}
+        code_id = code_id_of(self.corpus.codebook_path, code) if self.corpus is not None else None
+        return {"code_id": code_id} if code_id else {}
 
     def reject(self, coder: str, doc_id: str, start: int, end: int, code: str, rejected: bool = True) -> dict:
         """Record that ``coder`` rejects (or, ``rejected=False``, no longer rejects) the suggestion of

@@ -8,6 +8,7 @@ documents. Texts never change once written: a changed source gives a new version
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import pickle
 from dataclasses import dataclass
@@ -60,24 +61,30 @@ def default_root() -> Path:
     return local if (local / "documents.csv").exists() else PACKAGE_CORPUS
 
 
-#: The last ``documents.csv`` read, per path, with the stat it was read at: an annotator checks
-#: every coding against it, and reading it took half of an action's time on the kernel.
-_DOCUMENT_TABLES: dict[Path, tuple[tuple, pd.DataFrame]] = {}
+#: The last ``documents.csv`` parsed, per path, with the hash of its bytes: an annotator checks
+#: every coding against it, and parsing it took half of an action's time on the kernel.
+_DOCUMENT_TABLES: dict[Path, tuple[bytes, pd.DataFrame, dict[str, pd.Series]]] = {}
 
 
 def _read_documents(path: Path) -> pd.DataFrame:
-    """``documents.csv`` as strings (a copy: callers may change it); read again whenever the file
-    changes (ingestion replaces it atomically, so a new file has a new inode)."""
-    status = path.stat()
-    stamp = (status.st_ino, status.st_size, status.st_mtime_ns)
+    """``documents.csv`` as strings (a copy: callers may change it)."""
+    return _cached_documents(path)[1].copy()
+
+
+def _cached_documents(path: Path) -> tuple[bytes, pd.DataFrame, dict[str, pd.Series]]:
+    """``documents.csv`` and its rows by ``doc_id``, parsed again whenever its bytes change (a hash of
+    the file, not its time: a hand edit within the same clock tick is seen too)."""
+    data = path.read_bytes()
+    stamp = hashlib.blake2b(data, digest_size=16).digest()
     cached = _DOCUMENT_TABLES.get(path)
     if cached is None or cached[0] != stamp:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+        table = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, encoding="utf-8")
         missing = [c for c in ("doc_id", "text_sha256", "source") if c not in table.columns]
         if missing:
             raise CorpusError(f"{path} : colonnes manquantes : {', '.join(missing)}")
-        cached = _DOCUMENT_TABLES[path] = (stamp, table)
-    return cached[1].copy()
+        by_id = {row["doc_id"]: row for _, row in table.iloc[::-1].iterrows()}  # the first row of an id wins
+        cached = _DOCUMENT_TABLES[path] = (stamp, table, by_id)
+    return cached
 
 
 @dataclass(frozen=True)
@@ -139,11 +146,10 @@ class Corpus:
         return table[~table["doc_id"].isin(replaced)].reset_index(drop=True)
 
     def document(self, doc_id: str) -> pd.Series:
-        table = self.documents(include_replaced=True)
-        rows = table[table["doc_id"] == doc_id]
-        if rows.empty:
+        row = _cached_documents(self.documents_csv)[2].get(doc_id) if self.documents_csv.exists() else None
+        if row is None:
             raise CorpusError(f"document inconnu : « {doc_id} » (voir « atelier corpus »)")
-        return rows.iloc[0]
+        return row.copy()
 
     def text(self, doc_id: str) -> str:
         """The normalised text; its hash is checked against ``documents.csv``."""

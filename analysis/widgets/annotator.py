@@ -36,6 +36,8 @@ from ..text.turns import TURN_LABEL
 from .assets import STATIC, widget_module
 from ..coding.queries import current_codings, extracts
 
+#: Changed codings sent one by one before the whole list is sent again.
+COMPACT_AFTER = 200
 _HEADING = re.compile(r"^(?P<marker>#{1,6} ).*$", re.MULTILINE)
 _LIST_ITEM = re.compile(r"^- ", re.MULTILINE)
 #: Markdown emphasis of converted documents: ``**strong**`` and ``*emphasis*`` or ``_emphasis_``, on one line.
@@ -91,10 +93,13 @@ class Annotator(anywidget.AnyWidget):
     text = traitlets.Unicode("").tag(sync=True)
     decorations = traitlets.List([]).tag(sync=True)
     codebook = traitlets.List([]).tag(sync=True)
-    #: Sent as one JSON string: ipywidgets walks a synced list item by item looking for binary
-    #: buffers, which took half the time of an action with 2 000 codings.
-    codings = traitlets.List([]).tag(sync=True, to_json=lambda value, _widget: json.dumps(value, ensure_ascii=False),
-                                     from_json=lambda value, _widget: json.loads(value) if isinstance(value, str) else value)
+    #: The codings shown, at the last full send, as one JSON string (:meth:`_codings_wire`): ipywidgets
+    #: walks a synced list item by item looking for binary buffers, which was slow with 2 000 codings.
+    codings_base = traitlets.List([]).tag(sync=True, to_json=lambda value, widget: widget._codings_wire(value),
+                                          from_json=lambda value, _widget: json.loads(value) if isinstance(value, str) else value)
+    #: What changed since (``upsert``: entries, ``remove``: ids): an action sends only this, not the
+    #: whole list, whose transfer to the browser took most of an action's time.
+    codings_changes = traitlets.Dict({}).tag(sync=True)
     coders = traitlets.List([]).tag(sync=True)
     shown_coders = traitlets.List([]).tag(sync=True)
     code_filter = traitlets.Unicode("").tag(sync=True)
@@ -116,6 +121,8 @@ class Annotator(anywidget.AnyWidget):
         self._log_state: tuple = ()
         self._colours: dict[str, str] = {}
         self._placed: dict[str, dict] = {}
+        #: The entries of the last full send (codings_base), by id.
+        self._sent: dict[str, dict] = {}
         self._proposals = pd.DataFrame(columns=PASSAGE_COLUMNS)
         self._search = ""
         #: The code of the suggestions shown, whose unticked ones are rejected on accepting; "" for a search.
@@ -136,7 +143,8 @@ class Annotator(anywidget.AnyWidget):
             row = self._corpus.document(doc_id)
             text = self._corpus.text(doc_id)
         except AtelierError as error:
-            self.doc_id, self.title, self.text, self.codings, self._placed = doc_id, "", "", [], {}
+            self.doc_id, self.title, self.text, self._placed = doc_id, "", "", {}
+            self._publish(full=True)
             self.error = str(error)
             return
         self._offsets = OffsetMap(text)
@@ -199,7 +207,15 @@ class Annotator(anywidget.AnyWidget):
             r["coding_id"]: self._entry(r["coding_id"], r["coder"], r["code"], r["start"], r["end"], r["memo"])
             for r in placed.to_dict("records")
         }
-        self._publish()
+        self._publish(full=True)
+
+    def _note_own_writes(self) -> None:
+        """Count this annotator's own writes as seen, when nothing else changed: the next sync then
+        does not replay every log again (130 ms with 2 000 codings, which a quick next action waited for)."""
+        now = self._log_signature()
+        own = CodingStore.of(self._corpus).path(self.coder).name
+        if [f for f in now if f[0] != own] == [f for f in self._log_state if f[0] != own]:
+            self._log_state = now
 
     def _entry(self, coding_id: str, coder: str, code: str, start: int, end: int, memo: str) -> dict:
         return {**self._to_utf16({"start": int(start), "end": int(end)}), "id": coding_id, "coder": coder,
@@ -234,11 +250,39 @@ class Annotator(anywidget.AnyWidget):
                     event.get("memo", entry["memo"]))
         self._publish()
 
-    def _publish(self) -> None:
+    @property
+    def codings(self) -> list[dict]:
+        """The codings shown, in text order (UTF-16 offsets, as the browser has them)."""
+        return sorted(self._placed.values(), key=lambda c: (c["start"], c["end"], c["id"]))
+
+    def _publish(self, full: bool = False) -> None:
+        """Send the codings: the changes since the last full send, or (``full``, or when they have
+        grown long) the whole list again."""
+        upsert = [entry for coding_id, entry in self._placed.items() if self._sent.get(coding_id) is not entry]
+        removed = [coding_id for coding_id in self._sent if coding_id not in self._placed]
         with self.hold_sync():
             self.coders = sorted({c["coder"] for c in self._placed.values()} | ({self.coder} if self.coder else set()))
-            self.codings = sorted(self._placed.values(), key=lambda c: (c["start"], c["end"], c["id"]))
+            if full or len(upsert) + len(removed) > COMPACT_AFTER:
+                self._sent = dict(self._placed)
+                self.codings_base, self.codings_changes = self.codings, {}
+            else:
+                self.codings_changes = {"upsert": upsert, "remove": removed}
             self.revision += 1
+
+    #: Each coding's JSON, kept while its entry is the same object (a changed coding is a new dict).
+    _wire_cache: dict[str, tuple[dict, str]] = {}
+
+    def _codings_wire(self, codings: list[dict]) -> str:
+        """The codings as one JSON array, re-encoding only those that changed since the last send."""
+        cache, parts = {}, []
+        for entry in codings:
+            cached = self._wire_cache.get(entry["id"])
+            if cached is None or cached[0] is not entry:
+                cached = (entry, json.dumps(entry, ensure_ascii=False))
+            cache[entry["id"]] = cached
+            parts.append(cached[1])
+        self._wire_cache = cache
+        return "[" + ",".join(parts) + "]"
 
     def _to_utf16(self, span: dict) -> dict:
         return {**span, "start": self._offsets.to_utf16(span["start"]), "end": self._offsets.to_utf16(span["end"])}
@@ -253,12 +297,17 @@ class Annotator(anywidget.AnyWidget):
             elif action in ("open", "next", "previous"):
                 self._navigate(action, content.get("doc_id", ""))
             else:
-                for event in self._act(action, content):
+                events = self._act(action, content)
+                for event in events:
                     self._apply_own_event(event)
+                if events:
+                    self._note_own_writes()
                 self.error = ""
         except AtelierError as error:
-            self.error = str(error)
-            self.message = ""
+            with self.hold_sync():
+                self.error = str(error)
+                self.message = ""
+                self.revision += 1  # the browser drops what it drew before the answer
 
     def _navigate(self, action: str, doc_id: str) -> None:
         ids = [d["doc_id"] for d in self.documents]
@@ -291,7 +340,7 @@ class Annotator(anywidget.AnyWidget):
         if action == "autocode_apply":
             return self._apply_proposals(content)
         if action in CODEBOOK_ACTIONS:
-            event = CODEBOOK_ACTIONS[action](self._corpus, self.coder, content["code"], content.get("value", ""))
+            event = CODEBOOK_ACTIONS[action](self._corpus, self.coder, {"value": "", **content})
             self.message = f"Livre de codes modifié ({event['event']}) : Ctrl+Z pour annuler"
             return [event]
         if action == "remove":
@@ -397,13 +446,15 @@ class Annotator(anywidget.AnyWidget):
         return events
 
 
-#: Codebook changes the annotator's codebook panel offers: (corpus, coder, code, value) -> event.
+#: Codebook changes the annotator's code form offers: (corpus, coder, message) -> event; the
+#: message names the ``code`` and its new name, parent or target (``value``).
 CODEBOOK_ACTIONS = {
-    "rename_code": lambda corpus, coder, code, value: evolution.rename_code(corpus, coder, code, value),
-    "move_code": lambda corpus, coder, code, value: evolution.move_code(corpus, coder, code, value),
-    "merge_code": lambda corpus, coder, code, value: evolution.merge_codes(corpus, coder, code, value),
-    "retire_code": lambda corpus, coder, code, value: evolution.retire_code(corpus, coder, code),
-    "split_code": lambda corpus, coder, code, value: _split(corpus, coder, code, *value.split("|", 1)),
+    "rename_code": lambda corpus, coder, message: evolution.rename_code(corpus, coder, message["code"], message["value"]),
+    "move_code": lambda corpus, coder, message: evolution.move_code(corpus, coder, message["code"], message["value"]),
+    "merge_code": lambda corpus, coder, message: evolution.merge_codes(corpus, coder, message["code"], message["value"]),
+    "retire_code": lambda corpus, coder, message: evolution.retire_code(corpus, coder, message["code"]),
+    "split_code": lambda corpus, coder, message: _split(corpus, coder, message["code"], message["value"],
+                                                         message.get("keyword", "")),
 }
 
 

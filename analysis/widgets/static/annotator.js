@@ -100,11 +100,19 @@ function chunkHtml(text, from, to, codings, decorations) {
   return html.join("");
 }
 
-// The codings come as one JSON string (see Annotator.codings), parsed once per change.
-function codingsOf(model) {
-  const sent = model.get("codings");
-  if (codingsOf.sent !== sent) { codingsOf.sent = sent; codingsOf.parsed = JSON.parse(sent || "[]"); }
-  return codingsOf.parsed;
+// The codings: the last full list (one JSON string, parsed once) with the changes since
+// (Annotator.codings_base and codings_changes); kept in the view's state.
+function codingsOf(model, state) {
+  const base = model.get("codings_base"), changes = model.get("codings_changes");
+  const cache = state.codings || (state.codings = {});
+  if (cache.base !== base) { cache.base = base; cache.parsed = JSON.parse(base || "[]"); cache.changes = null; }
+  if (cache.changes !== changes) {
+    cache.changes = changes;
+    const upsert = changes.upsert || [];
+    const replaced = new Set([...(changes.remove || []), ...upsert.map((c) => c.id)]);
+    cache.current = [...cache.parsed.filter((c) => !replaced.has(c.id)), ...upsert];
+  }
+  return cache.current;
 }
 
 function renderText(model, state) {
@@ -112,7 +120,7 @@ function renderText(model, state) {
   const text = model.get("text");
   const shown = new Set(model.get("shown_coders"));
   const filter = model.get("code_filter");
-  const visible = codingsOf(model).filter((c) => shown.has(c.coder) &&
+  const visible = [...codingsOf(model, state), ...state.pending].filter((c) => shown.has(c.coder) &&
     (!filter || c.code === filter || c.code.startsWith(filter + "/")));
   state.visible = visible;
   state.labels = new Map(model.get("codebook").map((c) => [c.path, c.label]));
@@ -142,7 +150,9 @@ function renderText(model, state) {
   void state.textEl.offsetHeight;  // force layout, so that the time measured is the time seen
   const elapsed = performance.now() - started;
   state.root.dataset.renderMs = elapsed.toFixed(1);
-  if (state.pendingSince) {
+  if (state.pendingSince && state.pending.length) {  // the coding drawn before the kernel's answer
+    state.root.dataset.feedbackMs = (performance.now() - state.pendingSince).toFixed(1);
+  } else if (state.pendingSince) {
     state.root.dataset.roundtripMs = (performance.now() - state.pendingSince).toFixed(1);
     state.pendingSince = null;
   }
@@ -224,7 +234,8 @@ function offsetOf(textEl, node, offset) {
 }
 
 function render({model, el}) {
-  const state = {selection: null, visible: [], pendingSince: null};
+  // pending: the codings just asked for, drawn until the kernel's answer
+  const state = {selection: null, visible: [], pending: [], pendingSince: null};
   const root = h("div", {class: "atelier-annotator"});
   state.root = root;
   const send = (message) => {
@@ -289,7 +300,8 @@ function render({model, el}) {
     "aria-label": "Filtrer les codes"});
   const newCodeButton = h("button", {class: "at-btn at-new-code", title: "Créer un code du libellé tapé dans le filtre (sous le code filtré s’il y en a un)",
     onclick: () => createCode(false)}, "+ Nouveau code");
-  const codeList = h("ul", {class: "at-codes"});
+  // A right click on a code opens its form, not JupyterLab's context menu.
+  const codeList = h("ul", {class: "at-codes", "data-jp-suppress-context-menu": "true"});
   const codersBox = h("div", {class: "at-coders"});
   const codeFilter = h("select", {class: "at-code-filter", "aria-label": "Afficher seulement le code",
     onchange: (e) => { model.set("code_filter", e.target.value); model.save_changes(); }});
@@ -314,9 +326,14 @@ function render({model, el}) {
   const apply = (codes) => {
     if (!state.selection) { messageBox.textContent = "Sélectionnez d’abord un passage du texte (souris, ou Maj+flèches dans le texte)."; return; }
     send({action: "add", start: state.selection.start, end: state.selection.end, codes});
+    // Drawn at once, as the kernel will draw it; the kernel's answer replaces it (or the error removes it).
+    const colour = (path) => (model.get("codebook").find((c) => c.path === path) || {colour: "#888888"}).colour;
+    state.pending = codes.map((code, n) => ({...state.selection, id: `pending-${n}`, code, colour: colour(code),
+      coder: model.get("coder"), memo: "", mine: true}));
     state.selection = null;
     selectionBar.textContent = "Sélectionnez un passage du texte, puis un code.";
     window.getSelection().removeAllRanges();
+    renderText(model, state);
   };
 
   const createCode = (inVivoCode) => {
@@ -328,30 +345,61 @@ function render({model, el}) {
     if (inVivoCode) clearSelection();
     filterBox.value = "";
   };
-  const codeMenu = (c, event) => {
-    event.preventDefault();
-    const choice = window.prompt(`Code « ${c.path} » : r = renommer, d = déplacer, f = fusionner dans un autre, s = scinder, x = retirer`, "r");
-    const ask = (question, value) => window.prompt(question, value);
-    const actions = {
-      r: () => ({action: "rename_code", value: ask("Nouveau nom (dernier segment ou chemin complet)", c.path.split("/").pop())}),
-      d: () => ({action: "move_code", value: ask("Nouveau parent (vide : premier niveau)", c.path.split("/").slice(0, -1).join("/"))}),
-      f: () => ({action: "merge_code", value: ask("Fusionner dans le code (chemin)", "")}),
-      s: () => {
-        const name = ask("Scinder : nom du nouveau code (dernier segment ou chemin complet)", "");
-        const word = name === null ? null : ask("Les codages (de tous les codeurs) dont le texte contient ce mot passent au nouveau code (vide : tous)", "");
-        return {action: "split_code", value: word === null ? null : `${name}|${word}`};
-      },
-      x: () => ({action: "retire_code", value: ""}),
+  // Changing a code: a form in the widget (rename, move, merge, split, retire), with the codebook
+  // as the list to choose a parent or a target from; Entrée applies, Échap closes.
+  // JupyterLab's own shortcuts (Échap, Entrée) are kept out of the form.
+  const codeDialog = h("form", {class: "at-dialog", role: "dialog", "aria-label": "Modifier le code", hidden: true,
+    "data-lm-suppress-shortcuts": "true"});
+  const closeDialog = () => { codeDialog.hidden = true; (state.dialogReturn || filterBox).focus(); };
+  const codePicker = (name, label, codes, chosen, topLevel) => h("label", {}, label, h("select", {name, class: `at-dialog-${name}`},
+    ...(topLevel ? [h("option", {value: ""}, "(premier niveau)")] : []),
+    ...codes.map((k) => h("option", {value: k.path, selected: k.path === chosen}, "· ".repeat(k.depth) + k.label))));
+  const field = (name, label, value, placeholder = "") => h("label", {}, label,
+    h("input", {name, class: `at-dialog-${name}`, type: "text", value, placeholder}));
+  const openCodeDialog = (c, returnTo) => {
+    state.dialogReturn = returnTo;
+    const others = model.get("codebook").filter((k) => !k.retired && k.path !== c.path && !k.path.startsWith(c.path + "/"));
+    const parent = c.path.split("/").slice(0, -1).join("/");
+    const fields = {
+      rename_code: () => [field("value", "Nouveau nom (dernier segment, ou chemin complet)", c.path.split("/").pop())],
+      move_code: () => [codePicker("value", "Nouveau parent", others, parent, true)],
+      merge_code: () => [codePicker("value", "Fusionner dans", others, "", false),
+        h("p", {}, "Tous les codages de ce code, de tous les codeurs, passent au code choisi.")],
+      split_code: () => [field("value", "Nom du nouveau code", "", "ex. marches-publics"),
+        field("keyword", "Les codages dont le texte contient ce mot y passent (vide : tous)", "", "ex. marché"),
+        h("p", {}, "Les codages de tous les codeurs sont concernés ; Ctrl+Z annule.")],
+      retire_code: () => [h("p", {}, "Le code est masqué ; ses codages sont gardés (atelier codebook retire --restore le rétablit).")],
     };
-    const action = actions[(choice || "").trim().toLowerCase()];
-    if (!action) return;
-    const message = action();
-    if (message.value !== null) send({...message, code: c.path});
+    const action = h("select", {name: "action", class: "at-dialog-action", "aria-label": "Modification"},
+      option("rename_code", "Renommer"), option("move_code", "Déplacer sous un autre code"), option("merge_code", "Fusionner dans un autre code"),
+      option("split_code", "Scinder"), option("retire_code", "Retirer"));
+    const body = h("div", {class: "at-dialog-fields"});
+    const drawFields = () => { body.replaceChildren(...fields[action.value]()); };
+    action.addEventListener("change", drawFields);
+    codeDialog.replaceChildren(h("div", {class: "at-dialog-title"}, `Code « ${c.label} » (${c.path})`), action, body,
+      h("div", {class: "at-popup-actions"}, h("button", {class: "at-btn at-dialog-apply", type: "submit"}, "Appliquer"),
+        h("button", {class: "at-btn at-dialog-cancel", type: "button", onclick: closeDialog}, "Annuler")));
+    drawFields();
+    state.applyDialog = () => {
+      const data = Object.fromEntries(new FormData(codeDialog));
+      if (["rename_code", "split_code"].includes(data.action) && !data.value.trim()) { messageBox.textContent = "Donnez le nom du code."; return; }
+      send({action: data.action, code: c.path, value: (data.value || "").trim(), keyword: (data.keyword || "").trim()});
+      closeDialog();
+    };
+    codeDialog.hidden = false;
+    action.focus();
   };
+  codeList.after(codeDialog);
+  codeDialog.addEventListener("submit", (e) => { e.preventDefault(); state.applyDialog(); });
+  // Entrée applies from any field (JupyterLab keeps the form from submitting by itself).
+  codeDialog.addEventListener("keydown", (e) => {
+    if (e.key === "Escape") { e.preventDefault(); e.stopPropagation(); closeDialog(); }
+    else if (e.key === "Enter" && e.target.tagName === "INPUT") { e.preventDefault(); state.applyDialog(); }
+  });
   const drawCodebook = () => {
     const shown = new Set(model.get("shown_coders"));
     const counts = {};
-    for (const c of codingsOf(model)) {
+    for (const c of codingsOf(model, state)) {
       if (shown.has(c.coder)) for (const path of ancestors(c.code)) counts[path] = (counts[path] || 0) + 1;
     }
     const codes = visibleCodes();
@@ -359,11 +407,14 @@ function render({model, el}) {
     const needle = filterBox.value.trim();
     codeList.replaceChildren(...codes.map((c, n) => h("li", {
         class: "at-code" + (needle && n === state.activeCode ? " at-active" : ""), "data-path": c.path,
-        title: `${c.definition || c.path}\n(clic droit : renommer, déplacer, fusionner, scinder, retirer)`,
+        title: `${c.definition || c.path}\n(clic droit ou ✎ : renommer, déplacer, fusionner, scinder, retirer)`,
         style: `padding-left:${0.4 + c.depth * 1.1}em`,
-        onmousedown: (e) => e.preventDefault(), onclick: () => apply([c.path]), oncontextmenu: (e) => codeMenu(c, e)},
+        onmousedown: (e) => e.preventDefault(), onclick: () => apply([c.path]),
+        oncontextmenu: (e) => { e.preventDefault(); openCodeDialog(c, filterBox); }},
       h("span", {class: "at-swatch", style: `background:${c.colour}`}),
       h("span", {class: "at-label"}, c.label),
+      h("button", {class: "at-edit-code", type: "button", title: `Modifier le code « ${c.label} » (renommer, déplacer, fusionner, scinder, retirer)`,
+        "aria-label": `Modifier le code ${c.label}`, onclick: (e) => { e.stopPropagation(); openCodeDialog(c, e.currentTarget); }}, "✎"),
       n < 9 ? h("kbd", {title: `raccourci : touche ${n + 1}`}, String(n + 1)) : "",
       h("span", {class: "at-count", title: "codages affichés, sous-codes compris"}, counts[c.path] ? `(${counts[c.path]})` : ""))),
       ...(codes.length ? [] : [h("li", {class: "at-no-code"}, needle
@@ -537,12 +588,15 @@ function render({model, el}) {
       const chosen = codes[state.activeCode || 0];
       if (chosen) apply([chosen.path]);
       else messageBox.textContent = `Aucun code ne contient « ${filterBox.value.trim()} » : « + Nouveau code » le crée.`;
+    } else if (e.key === "F2" && codes[state.activeCode || 0]) {
+      e.preventDefault(); openCodeDialog(codes[state.activeCode || 0], filterBox);
     } else if (e.key === "Escape") {
       textEl.focus();
     }
   });
   root.addEventListener("keydown", (e) => {
-    if (e.target.tagName === "TEXTAREA" || e.target.tagName === "SELECT" || (e.target.tagName === "INPUT" && e.target !== filterBox)) return;
+    if (e.target.tagName === "TEXTAREA" || e.target.tagName === "SELECT" || (e.target.tagName === "INPUT" && e.target !== filterBox)
+        || codeDialog.contains(e.target)) return;
     if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === "z") {
       e.preventDefault(); send({action: e.shiftKey ? "redo" : "undo"});
     } else if (e.altKey && (e.key === "ArrowDown" || e.key === "ArrowUp")) {
@@ -585,7 +639,7 @@ function render({model, el}) {
   const drawAll = () => { drawHeader(); drawStatus(); drawCodebook(); drawCoders(); drawText(); scrollToFocus(); };
   drawAll();
   model.on("change:text", drawAll);
-  model.on("change:revision", () => { drawCodebook(); drawCoders(); drawText(); });
+  model.on("change:revision", () => { state.pending = []; drawCodebook(); drawCoders(); drawText(); });
   model.on("change:shown_coders", () => { drawCodebook(); drawText(); });
   model.on("change:code_filter", drawText);
   const resize = new ResizeObserver(drawStripesLater);
