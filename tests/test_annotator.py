@@ -258,6 +258,24 @@ def test_auto_coding_from_the_annotator_previews_then_codes_the_ticked_passages(
     assert coding["text"] == turn and coding["auto"] == "locuteur « elue » ; doc_id=entretien" and widget.proposals == []
     widget._on_message(widget, {"action": "autocode_preview", "mode": "regex", "query": "("}, [])
     assert "expression régulière invalide" in widget.error
+    # whole documents by attribute, across the corpus
+    widget._on_message(widget, {"action": "autocode_preview", "mode": "attribute", "query": "genre=entretien"}, [])
+    assert [(p["doc_id"], p["text"]) for p in widget.proposals] == [("entretien", text.rstrip())] and widget.error == ""
+    widget._on_message(widget, {"action": "autocode_preview", "mode": "attribute", "query": "genre"}, [])
+    assert "condition invalide « genre »" in widget.error
+
+
+def test_a_code_s_label_colour_and_definition_change_from_the_annotator(corpus):
+    widget = Annotator("entretien", coder="marie", corpus=corpus)
+    widget._on_message(widget, {"action": "edit_code", "code": "acteurs", "label": "Acteurs de l’ESS", "colour": "#0072B2"}, [])
+    entry = next(c for c in widget.codebook if c["path"] == "acteurs")
+    assert widget.error == "" and (entry["label"], entry["colour"]) == ("Acteurs de l’ESS", "#0072B2")
+    [event] = CodingStore.of(corpus).events("marie")[0]
+    assert event["event"] == "code-edit" and event["after"] == {"label": "Acteurs de l’ESS", "colour": "#0072B2"}
+    widget._on_message(widget, {"action": "edit_code", "code": "acteurs"}, [])
+    assert "rien à modifier" in widget.error
+    widget._on_message(widget, {"action": "undo"}, [])
+    assert next(c for c in widget.codebook if c["path"] == "acteurs")["label"] == "Acteurs"
 
 
 def test_suggested_segments_are_proposals_the_coder_accepts_or_rejects(tmp_path):

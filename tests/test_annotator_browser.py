@@ -311,4 +311,27 @@ def test_keyboard_search_in_vivo_stripes_and_popup_in_jupyterlab(lab, browser):
     assert split["event"] == "code-split" and split["codings"] == [auto["coding"]]
     page.fill(f"{root} .at-filter", "")
     page.wait_for_selector(f"{root} .at-code[data-path='cooperatives']")
+    # Label and colour in the same form; only what changed is written.
+    page.click(f"{root} .at-code[data-path='cooperatives'] .at-edit-code")
+    page.select_option(f"{root} .at-dialog-action", "edit_code")
+    page.fill(f"{root} .at-dialog-label", "Coopératives")
+    page.fill(f"{root} .at-dialog-colour", "#cc79a7")
+    page.press(f"{root} .at-dialog-label", "Enter")
+    edited = _wait_for_events(lab, "clavier", 8)[7]
+    assert edited["event"] == "code-edit" and edited["after"] == {"label": "Coopératives", "colour": "#CC79A7"}
+    page.wait_for_function(f"() => document.querySelector(\"{root} .at-code[data-path='cooperatives'] .at-label\").textContent === 'Coopératives'")
+    # More overlapping codings than the stripes have columns: the rest are counted, not dropped.
+    corpus = lab["corpus"]
+    sha, text = corpus.document("notes")["text_sha256"], corpus.text("notes")
+    start = text.index("Les élus")
+    store = CodingStore(corpus.root / "codings")
+    for code in ("plan-actions", "leviers", "leviers/scic", "leviers/commande-publique", "leviers/acces-foncier",
+                 "leviers/modes-contractualisation", "thematiques"):  # and the in vivo coding on the same line
+        store.add("chevauchement", "notes", sha, start, start + 8, code, text[start:start + 8])
+    page.wait_for_selector(f"{root} .at-coder-toggle:has-text('chevauchement') input", timeout=10_000)
+    page.check(f"{root} .at-coder-toggle:has-text('chevauchement') input")
+    page.wait_for_selector(f"{root} .at-stripe-more")
+    assert page.inner_text(f"{root} .at-stripe-more") == "+2"
+    assert len(page.get_attribute(f"{root} .at-stripe-more", "title").splitlines()) == 2
+    page.screenshot(path=ARTIFACTS / "annotator-overlaps.png", clip=page.locator(root).bounding_box())
     page.close()

@@ -9,7 +9,7 @@ from pathlib import Path
 from ..coding.agreement import UNITS as AGREEMENT_UNITS, agreement, coding_comparison, disagreements, pairwise_kappa
 from ..coding.anchoring import anchored_codings
 from .table import print_table
-from ..coding.autocode import EXTENTS, autocode, describe_search, find_passages
+from ..coding.autocode import EXTENTS, autocode, describe_search, find_passages, parse_conditions
 from ..coding.rounds import close_round, open_round, rounds
 from ..coding.codebook import check_codebook, known_code, load_codebook, tree_text
 from ..coding.evolution import (
@@ -63,7 +63,7 @@ CODEBOOK_CHANGES = {
 
 
 def _split(corpus: Corpus, args: argparse.Namespace) -> int:
-    candidates = split_candidates(corpus, args.code, args.keyword or "", args.regex or "", _conditions(args.where))
+    candidates = split_candidates(corpus, args.code, args.keyword or "", args.regex or "", parse_conditions(args.where))
     if args.codings:
         wanted = set(args.codings)
         unknown = sorted(wanted - set(candidates["coding_id"]))
@@ -83,19 +83,8 @@ def _split(corpus: Corpus, args: argparse.Namespace) -> int:
     return 0
 
 
-def _conditions(conditions: list[str] | None) -> dict[str, str]:
-    """``attribut=valeur`` options as a dict."""
-    where = {}
-    for condition in conditions or []:
-        name, equals, value = condition.partition("=")
-        if not equals or not name:
-            raise AtelierError(f"condition invalide « {condition} » (attendu : attribut=valeur, ex. genre=entretien)")
-        where[name.strip()] = value.strip()
-    return where
-
-
 def _autocode(corpus: Corpus, args: argparse.Namespace) -> int:
-    search = dict(keyword=args.keyword or "", regex=args.regex or "", speaker=args.speaker or "", where=_conditions(args.where),
+    search = dict(keyword=args.keyword or "", regex=args.regex or "", speaker=args.speaker or "", where=parse_conditions(args.where),
                   extent=args.extent, stems=args.stems)
     passages = find_passages(corpus, **search)
     skipped = set()

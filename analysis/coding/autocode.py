@@ -33,6 +33,17 @@ PASSAGE_COLUMNS = ["doc_id", "start", "end", "text"]
 _WORD = re.compile(r"\w+")
 
 
+def parse_conditions(conditions: list[str] | None) -> dict[str, str]:
+    """``attribut=valeur`` conditions on the documents (``genre=entretien``) as a dict."""
+    where = {}
+    for condition in conditions or []:
+        name, equals, value = condition.partition("=")
+        if not equals or not name.strip():
+            raise AtelierError(f"condition invalide « {condition} » (attendu : attribut=valeur, ex. genre=entretien)")
+        where[name.strip()] = value.strip()
+    return where
+
+
 def matching_documents(corpus: "Corpus", where: dict[str, str], latest_only: bool = True) -> list[str]:
     """The documents with the attributes ``where`` (case ignored); by default only the current
     version of a replaced document."""

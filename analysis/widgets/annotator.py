@@ -23,7 +23,7 @@ import traitlets
 from ..coding.anchoring import STATUS_OK, STATUS_REANCHORED, anchored_codings, latest_versions
 from ..coding.codebook import NEUTRAL_COLOUR, check_codebook, known_code, load_codebook, with_descendants
 from ..coding import evolution
-from ..coding.autocode import PASSAGE_COLUMNS, autocode, describe_search, find_passages
+from ..coding.autocode import PASSAGE_COLUMNS, autocode, describe_search, find_passages, parse_conditions
 from ..coding.code_ids import CODE_EVENT_KINDS
 from ..coding.rounds import blind
 from ..coding.store import CodingStore, check_coder
@@ -391,12 +391,14 @@ class Annotator(anywidget.AnyWidget):
         if mode == "suggest":
             self._suggestions(str(content.get("code", "")))
             return
-        if mode not in ("keyword", "stems", "regex", "speaker") or not query:
-            raise AtelierError("tapez un mot, une expression régulière ou un locuteur à chercher")
+        if mode not in ("keyword", "stems", "regex", "speaker", "attribute") or not query:
+            raise AtelierError("tapez un mot, une expression régulière, un locuteur ou des attributs (genre=entretien) à chercher")
+        where = {} if content.get("everywhere") or mode == "attribute" else {"doc_id": self.doc_id}
+        if mode == "attribute":  # whole documents, chosen by their attributes in documents.csv
+            where = parse_conditions([part for part in query.split(",") if part.strip()])
         search = {"keyword": query if mode in ("keyword", "stems") else "", "regex": query if mode == "regex" else "",
                   "speaker": query if mode == "speaker" else "", "stems": mode == "stems",
-                  "extent": str(content.get("extent", "match")),
-                  "where": {} if content.get("everywhere") else {"doc_id": self.doc_id}}
+                  "extent": "match" if mode == "attribute" else str(content.get("extent", "match")), "where": where}
         self._proposals = find_passages(self._corpus, **search)
         self._search, self._suggested_code = describe_search(**search), ""
         self._show_proposals()
@@ -453,9 +455,18 @@ CODEBOOK_ACTIONS = {
     "move_code": lambda corpus, coder, message: evolution.move_code(corpus, coder, message["code"], message["value"]),
     "merge_code": lambda corpus, coder, message: evolution.merge_codes(corpus, coder, message["code"], message["value"]),
     "retire_code": lambda corpus, coder, message: evolution.retire_code(corpus, coder, message["code"]),
+    "edit_code": lambda corpus, coder, message: _edit(corpus, coder, message),
     "split_code": lambda corpus, coder, message: _split(corpus, coder, message["code"], message["value"],
                                                          message.get("keyword", "")),
 }
+
+
+def _edit(corpus: Corpus, coder: str, message: dict) -> dict:
+    """Change what the form changed of the code's label, colour and definition."""
+    changes = {name: str(message[name]) for name in ("label", "colour", "definition") if name in message}
+    if not changes:
+        raise AtelierError("rien à modifier : changez le libellé, la couleur ou la définition")
+    return evolution.edit_code(corpus, coder, message["code"], **changes)
 
 
 def _split(corpus: Corpus, coder: str, code: str, new: str, keyword: str = "") -> dict:

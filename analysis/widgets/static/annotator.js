@@ -195,6 +195,7 @@ function drawStripes(state) {
   const spans = textEl.querySelectorAll("[data-o]");
   const columnsEnd = [];
   const bars = [];
+  const hidden = [];  // codings beyond the columns: counted, listed in the marker's bubble
   const inView = visible.filter((c) => c.end > from && c.start < to).sort((a, b) => a.start - b.start || b.end - a.end);
   for (const c of inView) {
     const first = domPosition(textEl, c.start, spans), last = domPosition(textEl, Math.max(c.start, c.end - 1), spans);
@@ -204,12 +205,17 @@ function drawStripes(state) {
     if (bottom <= 0 || top >= view.height) continue;
     let column = columnsEnd.findIndex((end) => end <= top);
     if (column < 0) column = columnsEnd.length;
-    if (column >= STRIPE_COLUMNS) continue;
+    if (column >= STRIPE_COLUMNS) { hidden.push({...c, top}); continue; }
     columnsEnd[column] = bottom + 2;
     const label = state.labels.get(c.code) || c.code;
     bars.push(h("div", {class: "at-stripe", "data-id": c.id, title: `${label} — ${c.coder}`,
       style: `top:${top}px;height:${Math.max(8, bottom - top)}px;left:${column * 1.15}rem;border-color:${c.colour}`},
       h("span", {class: "at-stripe-label", style: `color:${c.colour}`}, label)));
+  }
+  if (hidden.length) {
+    bars.push(h("div", {class: "at-stripe-more", style: `top:${hidden[0].top}px`,
+      title: hidden.map((c) => `${state.labels.get(c.code) || c.code} — ${c.coder}`).join("\n")},
+      `+${hidden.length}`));
   }
   stripesEl.replaceChildren(...bars);
 }
@@ -282,6 +288,7 @@ function render({model, el}) {
   const autoMode = h("select", {class: "at-auto-mode", "aria-label": "Chercher par"},
     option("keyword", "mot-clé (sans accents)"), option("stems", "mot-clé par racines"),
     option("regex", "expression régulière"), option("speaker", "locuteur (ses tours)"),
+    option("attribute", "documents entiers par attribut (genre=entretien, year=2022)"),
     option("suggest", "segments semblables aux codages du code choisi"));
   const autoQuery = h("input", {class: "at-auto-query", type: "search", placeholder: "ex. commande publique", "aria-label": "Recherche"});
   const autoExtent = h("select", {class: "at-auto-extent", "aria-label": "Coder"},
@@ -369,10 +376,13 @@ function render({model, el}) {
         field("keyword", "Les codages dont le texte contient ce mot y passent (vide : tous)", "", "ex. marché"),
         h("p", {}, "Les codages de tous les codeurs sont concernés ; Ctrl+Z annule.")],
       retire_code: () => [h("p", {}, "Le code est masqué ; ses codages sont gardés (atelier codebook retire --restore le rétablit).")],
+      edit_code: () => [field("label", "Libellé", c.label),
+        h("label", {}, "Couleur", h("input", {name: "colour", class: "at-dialog-colour", type: "color", value: c.colour})),
+        h("label", {}, "Définition", h("textarea", {name: "definition", class: "at-dialog-definition", rows: "3"}, c.definition || ""))],
     };
     const action = h("select", {name: "action", class: "at-dialog-action", "aria-label": "Modification"},
       option("rename_code", "Renommer"), option("move_code", "Déplacer sous un autre code"), option("merge_code", "Fusionner dans un autre code"),
-      option("split_code", "Scinder"), option("retire_code", "Retirer"));
+      option("split_code", "Scinder"), option("edit_code", "Modifier le libellé, la couleur, la définition"), option("retire_code", "Retirer"));
     const body = h("div", {class: "at-dialog-fields"});
     const drawFields = () => { body.replaceChildren(...fields[action.value]()); };
     action.addEventListener("change", drawFields);
@@ -383,7 +393,14 @@ function render({model, el}) {
     state.applyDialog = () => {
       const data = Object.fromEntries(new FormData(codeDialog));
       if (["rename_code", "split_code"].includes(data.action) && !data.value.trim()) { messageBox.textContent = "Donnez le nom du code."; return; }
-      send({action: data.action, code: c.path, value: (data.value || "").trim(), keyword: (data.keyword || "").trim()});
+      if (data.action === "edit_code" && !data.label.trim()) { messageBox.textContent = "Donnez le libellé du code."; return; }
+      const trimmed = Object.fromEntries(Object.entries(data).map(([key, value]) => [key, value.trim()]));
+      if (data.action === "edit_code") {  // only what changed: a colour left alone stays inherited
+        trimmed.colour = trimmed.colour.toUpperCase();
+        const before = {label: c.label, colour: (c.colour || "").toUpperCase(), definition: c.definition || ""};
+        for (const name of Object.keys(before)) if (trimmed[name] === before[name]) delete trimmed[name];
+      }
+      send({value: "", keyword: "", ...trimmed, code: c.path});
       closeDialog();
     };
     codeDialog.hidden = false;
