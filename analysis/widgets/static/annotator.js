@@ -142,7 +142,9 @@ function renderText(model, state) {
   spread(visible, "codings");
   spread(model.get("decorations"), "decorations");
   perChunk.forEach((parts, k) => {
-    const signature = parts.codings.map((c) => `${c.id}:${c.start}:${c.end}:${c.colour}:${c.mine}`).join("|");
+    // What the HTML shows of each coding (not its id): the kernel's answer to a coding drawn before
+    // it leaves the chunk, and the reader's next selection in it, as they are.
+    const signature = parts.codings.map((c) => `${c.start}:${c.end}:${c.code}:${c.colour}:${c.mine}`).join("|");
     if (state.signatures[k] === signature) return;
     state.signatures[k] = signature;
     state.textEl.children[k].innerHTML = chunkHtml(text, state.bounds[k], state.bounds[k + 1], parts.codings, parts.decorations);
