@@ -11,7 +11,8 @@ PACKAGE = Path(__file__).resolve().parent.parent / "analysis"
 
 KERNEL = {"errors", "fsio", "textio"}
 #: What each part of the package may import, besides itself and the kernel. The arrows run one
-#: way: cli and widgets → domain packages → corpus → text → kernel; prospective stands alone.
+#: way: cli, widgets and live → domain packages → corpus → text → kernel; prospective stands alone,
+#: and the live workshop's server serves it only.
 ALLOWED = {
     "kernel": set(),
     "text": set(),
@@ -21,7 +22,8 @@ ALLOWED = {
     "prospective": set(),
     "publication": {"text", "corpus", "coding", "themes", "prospective"},
     "widgets": {"text", "corpus", "coding", "themes", "prospective", "publication"},
-    "cli": {"text", "corpus", "coding", "themes", "prospective", "publication", "widgets"},
+    "live": {"prospective"},
+    "cli": {"text", "corpus", "coding", "themes", "prospective", "publication", "widgets", "live"},
 }
 #: Modules that only a few parts may import, whatever the layers allow: the coders' logs are
 #: written by coding itself, the widgets and the CLI, never by an analysis.

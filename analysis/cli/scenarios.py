@@ -104,6 +104,25 @@ def _aggregate(_corpus: Corpus, args: argparse.Namespace) -> int:
     return 0
 
 
+def _live(_corpus: Corpus, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from ..live.server import create_app, local_address
+
+    if not 1 <= args.port <= 65535:
+        raise AtelierError(f"--port {args.port} : un port de 1 à 65535 est attendu")
+    url = (args.url or f"http://{local_address() if args.host == '0.0.0.0' else args.host}:{args.port}").rstrip("/")
+    app = create_app(args.folder, url)
+    workshop = app.state.room.workshop
+    print(f"Atelier « {workshop.exercise.meta.get('title', workshop.folder.name)} »")
+    print(f"  participants : {url}  (code de salle {workshop.room_code}, ou le QR code du projecteur)")
+    print(f"  projecteur   : {url}/projecteur?cle={workshop.facilitator_key}")
+    print(f"  animateur    : {url}/animateur?cle={workshop.facilitator_key}")
+    print("Ctrl+C arrête le serveur ; les réponses sont déjà écrites, relancez pour continuer.", flush=True)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    return 0
+
+
 def _cib(_corpus: Corpus, args: argparse.Namespace) -> int:
     from ..prospective.cib import (
         configurations, consistent_scenarios, parse_fixed, possible_variants, within_descriptor_impacts,
@@ -224,3 +243,14 @@ def add_scenario_commands(commands) -> None:
     aggregate.add_argument("--compare", metavar="SOUS-DOSSIER", help="second tour à comparer (ex. ratings-tour2)")
     aggregate.add_argument("--top", type=int, default=10, help="nombre de désaccords affichés")
     aggregate.set_defaults(handler=_aggregate)
+
+    live = commands.add_parser(
+        "live", help="atelier en direct : les participants répondent depuis leur téléphone",
+        description="Démarre le serveur local de l’atelier (sans internet) : les participants rejoignent par le QR "
+        "code ou le code de salle affichés au projecteur et notent les cases de la matrice d’influence que "
+        "l’animateur ouvre (tours Delphi) ; chaque réponse est écrite dans ratings/<tour>/ de l’exercice.")
+    live.add_argument("folder", type=Path, metavar="DOSSIER")
+    live.add_argument("--host", default="0.0.0.0", help="adresse d’écoute (défaut : 0.0.0.0, tout le réseau local)")
+    live.add_argument("--port", type=int, default=8765, help="port (défaut : 8765)")
+    live.add_argument("--url", help="adresse que les téléphones utilisent (défaut : l’adresse de cet ordinateur sur le réseau local)")
+    live.set_defaults(handler=_live)
