@@ -108,14 +108,14 @@ def test_hostile_requests_get_a_french_refusal_and_write_nothing(folder):
     with serving(folder) as live:
         url, workshop = live["url"], live["workshop"]
         key = {"cle": workshop.facilitator_key}
-        with httpx.Client(base_url=url, follow_redirects=True) as phone, httpx.Client(base_url=url) as stranger:
+        with httpx.Client(base_url=url, follow_redirects=True) as phone, httpx.Client(base_url=url) as stranger, \
+                httpx.Client(base_url=url, cookies={"atelier_jeton": "../../.live/state"}) as forger:
             assert phone.get(f"/r/{workshop.room_code}").status_code == 200  # redirected to the participant page
             assert phone.post("/api/tour/ouvrir", params=key, json={"name": "tour-1", "cells": CELLS}).status_code == 200
             before = _files(folder)
             refusals = [
                 (stranger.post("/api/reponse", json={"source": "CP", "target": "SCIC", "value": "1"}), 403, "jeton inconnu"),
-                (stranger.post("/api/reponse", json={"source": "CP", "target": "SCIC", "value": "1"},
-                               cookies={"atelier_jeton": "../../.live/state"}), 403, "jeton inconnu"),
+                (forger.post("/api/reponse", json={"source": "CP", "target": "SCIC", "value": "1"}), 403, "jeton inconnu"),
                 (phone.post("/api/reponse", json={"source": "CP", "target": "SCIC", "value": "7"}), 400, "hors de l’échelle"),
                 (phone.post("/api/reponse", json={"source": "CP", "target": "SCIC", "value": True}), 400, "champs attendus"),
                 (phone.post("/api/reponse", json={"source": "../../etc/passwd", "target": "CP", "value": "1"}), 400, "n’est pas ouverte"),
