@@ -141,6 +141,34 @@ def test_keyboard_navigation(browser, built):
     page.close()
 
 
+def test_a_click_advances_and_question_mark_explains_the_view_s_terms(browser, built):
+    from analysis.widgets.presentation.glossary import TERMS, VIEW_TERMS
+
+    path, _ = built
+    page, _ = _open(browser, path)
+    page.mouse.click(960, 540)
+    assert _visible_view(page) == VIEWS[1], "a click (or a clicker) advances"
+    page.keyboard.press(str(VIEWS.index("acteurs") + 1))
+    assert page.is_hidden("#v-acteurs .help")
+    page.keyboard.press("?")
+    help_box = page.locator("#v-acteurs .help")
+    assert help_box.is_visible()
+    text = help_box.inner_text()
+    assert all(term in text and TERMS[term] in text for term in VIEW_TERMS["acteurs"])
+    assert "3CAA" in text and "r*" in text  # the terms the view shows without explaining them
+    page.screenshot(path=str(ARTIFACTS / "present-lexique.png"))
+    help_box.click()
+    assert _visible_view(page) == "acteurs", "a click in the lexicon does not advance"
+    page.keyboard.press("Escape")
+    assert page.is_hidden("#v-acteurs .help")
+    assert set(VIEW_TERMS) == set(VIEWS) and all(term in TERMS for terms in VIEW_TERMS.values() for term in terms)
+    # the consensus view's legend covers the medians it shows, halves included
+    page.keyboard.press(str(VIEWS.index("consensus") + 1))
+    chips = page.evaluate("Array.from(document.querySelectorAll('#v-consensus .chip')).map(c => c.textContent)")
+    assert {"0,5", "1,5", "2,5"} <= set(chips)
+    page.close()
+
+
 def test_bad_input_builds_what_it_can(browser, tmp_path):
     folder = tmp_path / "exercice"
     shutil.copytree(EXERCISE, folder)

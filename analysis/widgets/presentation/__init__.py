@@ -16,8 +16,10 @@ view id        content
 ``consensus``  median of the individual ratings, cells where the group disagrees framed
 =============  ==================================================================================
 
-Keyboard: → ← PageDown PageUp Space (Shift+Space) move between views, 1–9 jump, Home/End, F
-toggles full screen, ↑/↓ change the highlighted scenario on the morphological box.
+Keyboard: → ← PageDown PageUp Space (Shift+Space) move between views (and a click, or a
+clicker's page-down, advances), 1–9 jump, Home/End, F toggles full screen, ? shows the view's
+terms each explained in one line (:mod:`.glossary`), ↑/↓ change the highlighted scenario on the
+morphological box.
 
 Readability: ``1rem`` is 1/80 of the 16:9 stage width, 24 px at 1920×1080, and no text is
 smaller than ``1rem``. Figures are hand-built SVG drawn at one user unit per 1/24 rem (so on a
@@ -45,6 +47,7 @@ from ...errors import AtelierError
 from ...fsio import atomic_write_text
 from ...prospective.exercise import ILLUSTRATIVE_NOTICE, Exercise
 from .drawing import escape
+from .glossary import TERMS, VIEW_TERMS
 from .views import BUILDERS, TITLES_IF_FAILED, Context
 
 
@@ -68,6 +71,12 @@ def _error_block(message: str) -> str:
     return ('<div class="side"><div class="error"><h3>Cette vue n’a pas pu être construite</h3>'
             f'<p class="message">{escape(message)}</p>'
             '<p>Corrigez le fichier indiqué, puis reconstruisez la présentation.</p></div></div>')
+
+
+def _help(view: str) -> str:
+    """The view's terms, explained in one line each; shown with « ? »."""
+    items = "".join(f"<dt>{escape(term)}</dt><dd>{escape(TERMS[term])}</dd>" for term in VIEW_TERMS[view])
+    return f'<aside class="help" aria-label="Lexique"><h3>Lexique (? pour fermer)</h3><dl>{items}</dl></aside>'
 
 
 def _message(error: Exception, folder: Path) -> str:
@@ -111,7 +120,7 @@ def build_presentation(folder: Path | str, out_path: Path | str) -> dict:
             records.append({"id": view, "number": number, "title": view_title, "ok": False, "error": message})
         sections.append(f'<section class="view" id="v-{view}" data-view="{view}" '
                         f'data-ok="{"1" if records[-1]["ok"] else "0"}"><h2>{escape(view_title)}</h2>{notice}'
-                        f'<div class="content">{body}</div></section>')
+                        f'<div class="content">{body}</div>{_help(view)}</section>')
 
     toc = "".join(f'<li><span class="key">{r["number"]}</span>{escape(r["title"])}'
                   f'{"" if r["ok"] else " — ⚠ à corriger"}</li>' for r in records)
@@ -120,8 +129,8 @@ def build_presentation(folder: Path | str, out_path: Path | str) -> dict:
     title_view = (f'<section class="view title-view" id="v-titre" data-view="titre" data-ok="{"0" if meta_error else "1"}">'
                   f'<h1>{escape(title)}</h1><p class="lede">Exercice de prospective : présentation d’atelier. '
                   f'{description}</p>{notice}{meta_block}<h3>Les vues</h3><ol class="toc">{toc}</ol>'
-                  '<p class="hint">→ ← ou espace : vue suivante ou précédente ; 1 à 9 : aller à une vue ; '
-                  'F : plein écran.</p></section>')
+                  '<p class="hint">Clic, → ← ou espace : vue suivante ou précédente ; 1 à 9 : aller à une vue ; '
+                  'F : plein écran ; ? : lexique de la vue.</p>' + _help("titre") + '</section>')
     records.insert(0, {"id": "titre", "number": 1, "title": title, "ok": meta_error is None, "error": meta_error})
 
     css = (STATIC / "present.css").read_text(encoding="utf-8")

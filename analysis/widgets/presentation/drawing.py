@@ -117,10 +117,15 @@ def grid_svg(labels: list[str], cells: dict[tuple[int, int], tuple[str, str, boo
     return "".join(parts)
 
 
-def scale_legend() -> str:
+def scale_legend(halves: bool = False) -> str:
+    """The colours of the 0–3 scale and of P; with ``halves``, also of the medians 0,5, 1,5 and 2,5
+    (a group's median falls between two notes when as many participants gave each)."""
     items = [("", SCALE_COLOURS[0], "0 : aucune"), ("1", SCALE_COLOURS[1], "faible"),
              ("2", SCALE_COLOURS[2], "moyenne"), ("3", SCALE_COLOURS[3], "forte"),
              ("P", POTENTIAL_COLOUR, "potentielle")]
+    if halves:  # no P: a median is of numbers (P counted as 3)
+        half = [(french_number(value), scale_colour(value), "") for value in (0.5, 1.5, 2.5)]
+        items = [items[0], half[0], items[1], half[1], items[2], half[2], items[3]]
     chips = "".join(f'<span class="swatch"><span class="chip" style="background:{c};color:{ink(c)}">{escape(t)}</span>'
                     f'{escape(name)}</span>' for t, c, name in items)
     return f'<div class="swatches">{chips}</div>'

@@ -317,7 +317,7 @@ def _view_consensus(context: Context) -> tuple[str, str]:
     side = (f'<div class="side"><p>{len(ratings)} participants ; {int(table["consensus"].sum())} cases en consensus '
             f'sur {len(table)}, {n_open} en désaccord '
             f'(<span style="color:#8A2F00;font-weight:bold">cadre vermillon épais</span>).</p>'
-            f'{scale_legend()}<h3 class="small-gap">Les désaccords les plus marqués</h3><ol class="top">{items}</ol>'
+            f'{scale_legend(halves=True)}<h3 class="small-gap">Les désaccords les plus marqués</h3><ol class="top">{items}</ol>'
             f'<ul class="legend small-gap">{legend}</ul></div>')
     return "Consensus du groupe : médiane des notes individuelles, désaccords encadrés", figure + side
 

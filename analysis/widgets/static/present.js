@@ -53,12 +53,22 @@
       if (Number(key) <= views.length) { show(Number(key) - 1); }
     } else if (key === "f" || key === "F") {
       toggleFullscreen();
+    } else if (key === "?") {
+      document.body.classList.toggle("show-help");
+    } else if (key === "Escape" && document.body.classList.contains("show-help")) {
+      document.body.classList.remove("show-help");
     } else if (box && (key === "ArrowDown" || key === "ArrowUp")) {
       setScenario(box, Number(box.dataset.current || 0) + (key === "ArrowDown" ? 1 : -1));
     } else {
       return;
     }
     event.preventDefault();
+  });
+
+  // A click advances, as a clicker does (not on the lexicon, so that it can be read).
+  document.addEventListener("click", function (event) {
+    if (event.button !== 0 || (event.target.closest && event.target.closest(".help, a, button"))) { return; }
+    show(current + 1);
   });
 
   // For the export: the view's own SVG figure, or the view wrapped in an SVG foreignObject.
