@@ -28,12 +28,16 @@ EXERCISE = "avenir-politiques-locales-ess"
 
 def _plant_scenarios(folder: Path) -> None:
     exercise = folder / EXERCISE
+    first_scenario = pd.read_csv(exercise / "scenarios.csv", dtype=str, keep_default_na=False).loc[0, "name"]
     for name, columns in (("variables", ["name", "definition"]), ("actors", ["name", "description"]),
-                          ("objectives", ["name", "description"]), ("levers", ["scenario", "stake", "coalition", "instruments"])):
+                          ("objectives", ["name", "description"]), ("scenarios", ["name", "storyline"]),
+                          ("levers", ["stake", "coalition", "instruments"])):
         path = exercise / f"{name}.csv"
         table = pd.read_csv(path, dtype=str, keep_default_na=False)
         for column in columns:
             table.loc[0, column] = f"{PAYLOAD} ({name}.{column})"
+        if name == "levers":  # the levers of the first scenario, under its planted name
+            table["scenario"] = table["scenario"].replace(first_scenario, f"{PAYLOAD} (scenarios.name)")
         table.to_csv(path, index=False)
 
 

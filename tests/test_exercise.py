@@ -55,6 +55,14 @@ def _edit(path, old: str, new: str) -> None:
     (lambda f: _edit(f / "descriptors.csv", "Finances locales,contraintes", "Autre,contraintes"),
      "descriptors", None, None),
     (lambda f: _edit(f / "levers.csv", "intercommunalité;région", "galaxie"), "levers", "échelle inconnue", "colonne scale"),
+    (lambda f: _edit(f / "levers.csv", "Transition coopérative,", "Transition inconnue,"), "levers",
+     "absent de scenarios.csv", "ligne 2, colonne scenario"),
+    (lambda f: _edit(f / "scenarios.csv", ",accélérée,", ",fulgurante,"), "named_scenarios",
+     "variante « fulgurante » inconnue pour « Transition écologique »", "ligne 2, colonne Transition écologique"),
+    (lambda f: _edit(f / "scenarios.csv", ",Coopération territoriale,", ",Coopération,"), "named_scenarios",
+     "colonne absente pour le descripteur « Coopération territoriale »", None),
+    (lambda f: _edit(f / "scenarios.csv", "ESS de réparation sous contrainte,", "Transition coopérative,"), "named_scenarios",
+     "« name » en double", "ligne 3"),
 ])
 def test_bad_tables_are_refused_naming_file_row_and_column(exercise, edit, table, message, where):
     before = {p: p.read_bytes() for p in exercise.folder.rglob("*") if p.is_file()}
@@ -69,6 +77,21 @@ def test_bad_tables_are_refused_naming_file_row_and_column(exercise, edit, table
     if where:
         assert where in (error.value.where or "")
     assert {p: p.read_bytes() for p in exercise.folder.rglob("*") if p.is_file()} == edited != before
+
+
+def test_the_consistent_scenarios_carry_the_group_s_names_and_storylines():
+    from analysis.prospective.cib import consistent_scenarios
+    from analysis.prospective.cib_files import read_cross_impact
+
+    exercise = Exercise.open(SHIPPED)
+    found = consistent_scenarios(read_cross_impact(exercise.crossimpact_path()))
+    assert exercise.scenario_names(found) == ["Transition coopérative", "ESS de réparation sous contrainte",
+                                              "Repli et marginalisation"]
+    assert set(exercise.levers()["scenario"]) == set(exercise.named_scenarios()["name"])
+    assert all(len(story) > 80 for story in exercise.named_scenarios()["storyline"])
+    other = found.copy()
+    other.loc[0, "Climat politique"] = "populiste"  # a consistent scenario the group has not named
+    assert exercise.scenario_names(other)[0] == "Scénario 1"
 
 
 def test_a_table_can_be_an_xlsx_file(exercise):

@@ -137,6 +137,9 @@ def test_keyboard_navigation(browser, built):
     second = page.evaluate("Array.from(document.querySelectorAll('#v-boite .cell.chosen')).map(c => c.textContent)")
     assert len(second) == 6 and second != first
     assert page.locator("#v-boite .chooser .which").inner_text() == "2"
+    assert page.locator("#v-boite .chooser .name").inner_text() == "ESS de réparation sous contrainte"
+    headings = page.evaluate("Array.from(document.querySelectorAll('#v-scenarios thead th')).map(th => th.textContent)")
+    assert headings[1].startswith("Transition coopérative") and "incohérence 0" in headings[1]
     assert _visible_view(page) == "boite"
     page.close()
 

@@ -266,7 +266,41 @@ class Exercise:
             if row["local_capacity"] not in CAPACITIES:
                 raise InputError(path, f"« {row['local_capacity']} » : attendu « peut agir » ou « nouvelle stratégie »",
                                  f"ligne {number}, colonne local_capacity")
+        named = set(self.named_scenarios()["name"])
+        for number, scenario in enumerate(table["scenario"], start=2):
+            if named and scenario not in named:
+                raise InputError(path, f"scénario « {scenario} » absent de scenarios.csv (scénarios : {', '.join(sorted(named))})",
+                                 f"ligne {number}, colonne scenario")
         return table
+
+    def named_scenarios(self) -> pd.DataFrame:
+        """The scenarios the group named (``scenarios.csv``, optional): ``name``, ``storyline`` (a
+        short narrative) and the variant of each descriptor; checked against the descriptors."""
+        path = table_path(self.folder, "scenarios")
+        if path is None:
+            return pd.DataFrame(columns=["name", "storyline"])
+        table = read_listing(path, ["name", "storyline"], key="name")
+        descriptors = self.descriptors()
+        names = list(dict.fromkeys(descriptors["descriptor"]))
+        missing = [d for d in names if d not in table.columns]
+        if missing:
+            raise InputError(path, f"colonne absente pour le descripteur « {missing[0]} » (une colonne par descripteur)")
+        variants = {d: set(descriptors.loc[descriptors["descriptor"] == d, "variant"]) for d in names}
+        for number, row in enumerate(table.to_dict("records"), start=2):
+            for d in names:
+                if row[d] not in variants[d]:
+                    raise InputError(path, f"variante « {row[d]} » inconnue pour « {d} » "
+                                     f"(variantes : {', '.join(sorted(variants[d]))})", f"ligne {number}, colonne {d}")
+        return table[["name", "storyline", *names]]
+
+    def scenario_names(self, found: pd.DataFrame) -> list[str]:
+        """The group's name of each consistent scenario of ``found`` (a scenario named in
+        ``scenarios.csv`` with the same variant of every descriptor), else « Scénario k »."""
+        named = self.named_scenarios()
+        descriptors = [c for c in named.columns if c not in ("name", "storyline")]
+        by_variants = {tuple(row[d] for d in descriptors): row["name"] for row in named.to_dict("records")}
+        return [by_variants.get(tuple(row.get(d) for d in descriptors), f"Scénario {k}")
+                for k, row in enumerate(found.to_dict("records"), start=1)]
 
     def ratings(self, round_folder: str = "ratings") -> dict[str, pd.DataFrame]:
         folder = self.folder / round_folder

@@ -193,8 +193,9 @@ def _view_scenarios(context: Context) -> tuple[str, str]:
                                                     descriptors["label"])}
     names = list(dict.fromkeys(descriptors["descriptor"]))
     shown = found.head(4)
-    head = "".join(f"<th>Scénario {k + 1}<br>incohérence {int(row['inconsistency'])}, "
-                   f"score {int(row['total_impact_score'])}</th>" for k, (_, row) in enumerate(shown.iterrows()))
+    titles = context.exercise.scenario_names(shown)
+    head = "".join(f"<th>{escape(title)}<br>incohérence {int(row['inconsistency'])}, "
+                   f"score {int(row['total_impact_score'])}</th>" for title, (_, row) in zip(titles, shown.iterrows()))
     rows = []
     for d in names:
         cells = "".join(f'<td><span class="variant">{escape(row[d])}</span>'
@@ -224,9 +225,10 @@ def _view_box(context: Context) -> tuple[str, str]:
                         for m, v in enumerate(variants[d]))
         columns.append(f'<div class="column"><div class="head">{escape(d)}</div>{cells}</div>')
     scenarios = escape(json.dumps(chosen))
+    titles = escape(json.dumps(context.exercise.scenario_names(found), ensure_ascii=False))
     if chosen:
-        chooser = (f'<div class="chooser">Scénario cohérent <span class="which">1</span> sur {len(chosen)} '
-                   f'(encadré, ✔) — ↑ ↓ pour en montrer un autre</div>')
+        chooser = (f'<div class="chooser" data-names="{titles}">Scénario cohérent <span class="which">1</span> sur '
+                   f'{len(chosen)} : <span class="name"></span> (encadré, ✔) — ↑ ↓ pour en montrer un autre</div>')
     else:
         chooser = '<div class="chooser">Aucun scénario cohérent : aucune case n’est surlignée.</div>'
     body = (f'<div class="side">{chooser}<div class="box small-gap" data-scenarios="{scenarios}" data-current="0">'

@@ -27,6 +27,8 @@
     });
     var label = box.parentNode.querySelector(".chooser .which");
     if (label) { label.textContent = String(k + 1); }
+    var chooser = box.parentNode.querySelector(".chooser[data-names]");
+    if (chooser) { chooser.querySelector(".name").textContent = JSON.parse(chooser.dataset.names)[k] || ""; }
   }
 
   function toggleFullscreen() {
