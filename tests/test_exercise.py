@@ -136,3 +136,22 @@ def test_the_shipped_ratings_aggregate():
     table = aggregate_ratings(Exercise.open(SHIPPED).ratings())
     assert len(table) == 17 * 16 and table["participants"].eq(4).all()
     assert table["consensus"].any() and not table["consensus"].all()
+
+
+def test_the_variables_evidence_is_read_checked_against_the_codebook_and_counted():
+    from analysis.publication.tables import variable_evidence
+
+    exercise = Exercise.open(SHIPPED)
+    variables = exercise.variables()
+    codebook = REPO / "corpus" / "codebook.yaml"
+    codings = pd.DataFrame({"code": ["leviers/commande-publique", "leviers/commande-publique", "leviers/scic", "acteurs"]})
+    shown = variable_evidence(variables, SHIPPED / "variables.csv", codebook, codings).set_index("code")
+    assert shown.loc["CP", "extracts"] == 2 and shown.loc["SCIC", "extracts"] == 1
+    assert shown.loc["CP", "evidence"] == "Commande publique responsable"  # the label, not the path
+    assert (shown["evidence"] != "").all(), "every shipped variable points to the codebook"
+    broken = variables.copy()
+    broken.loc[2, "evidence"] = "leviers/inexistant"
+    with pytest.raises(InputError) as error:
+        variable_evidence(broken, SHIPPED / "variables.csv", codebook, codings)
+    assert "« leviers/inexistant » absente du livre de codes" in error.value.reason
+    assert error.value.where == "ligne 4, colonne evidence"

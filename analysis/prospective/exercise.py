@@ -7,7 +7,7 @@ a table that cannot be used gives a French error naming the file, the row and th
 
 | table | content |
 |---|---|
-| ``variables`` | ``code``, ``name``, ``definition``, ``family``, ``evidence`` (codes or documents of the corpus) |
+| ``variables`` | ``code``, ``name``, ``definition``, ``family``, ``evidence`` (codebook paths, « ; »-separated, checked by the book) |
 | ``influence`` | direct influence matrix, variables × variables, 0–3 or P |
 | ``descriptors`` | ``descriptor``, ``variant``, ``label``: the morphological field |
 | ``crossimpact`` | cross-impact grid −3…+3 (two header rows, two index columns) |

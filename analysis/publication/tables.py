@@ -6,6 +6,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from .render import Element, bullets, emphasis, figure_label, heading, join, paragraph, strong
+from ..coding.codebook import load_codebook, with_descendants
+from ..errors import InputError
 from ..prospective.exercise import SCALES
 from ..prospective.micmac import QUADRANT_COLOURS, Plane
 
@@ -39,6 +41,24 @@ def corpus_summary(inventory: pd.DataFrame) -> Element:
         "Le corpus compte ", strong(f"{len(inventory)} documents"),
         f" ({words} mots, {inventory['genre'].nunique()} genres), datés {span}. {private} document(s) privé(s) "
         "ou non publiable(s) sont comptés ici mais ne sont pas décrits dans ce livre.")
+
+
+def variable_evidence(variables: pd.DataFrame, variables_path, codebook_path, codings: pd.DataFrame) -> pd.DataFrame:
+    """Each variable with the codes of its ``evidence`` (codebook paths separated by « ; ») and the
+    number of coded extracts that support it (its codes and their sub-codes); a code the codebook
+    lacks is an error naming the line of ``variables.csv``."""
+    labels = dict(zip(*(load_codebook(codebook_path)[column] for column in ("path", "label"))))
+    rows = []
+    for number, row in enumerate(variables.to_dict("records"), start=2):
+        codes = [code.strip() for code in str(row.get("evidence", "")).split(";") if code.strip()]
+        unknown = [code for code in codes if code not in labels]
+        if unknown:
+            raise InputError(variables_path, f"preuve « {unknown[0]} » absente du livre de codes "
+                                             "(corpus/codebook.yaml)", f"ligne {number}, colonne evidence")
+        supporting = {c for code in codes for c in with_descendants(code, labels)}
+        rows.append({"code": row["code"], "name": row["name"], "evidence": " ; ".join(labels[c] for c in codes),
+                     "extracts": int(codings["code"].isin(supporting).sum())})
+    return pd.DataFrame(rows, columns=["code", "name", "evidence", "extracts"])
 
 
 def levers_html(levers: pd.DataFrame) -> Element:
