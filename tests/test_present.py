@@ -141,6 +141,11 @@ def test_keyboard_navigation(browser, built):
     headings = page.evaluate("Array.from(document.querySelectorAll('#v-scenarios thead th')).map(th => th.textContent)")
     assert headings[1].startswith("Transition coopérative") and "incohérence 0" in headings[1]
     assert _visible_view(page) == "boite"
+    # the shifts from the direct to the indirect ranks, one row per variable
+    page.keyboard.press(str(VIEWS.index("deplacements") + 1))
+    rows = page.locator("#v-deplacements tbody tr")
+    assert rows.count() == 17 and "→" in rows.first.inner_text()
+    assert page.locator("#v-deplacements td.shift").all_inner_texts()[0][0] in "▲▼="
     page.close()
 
 
@@ -183,8 +188,8 @@ def test_bad_input_builds_what_it_can(browser, tmp_path):
     (folder / "influence.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     out = tmp_path / "presentation.html"
     report = build_presentation(folder, out)
-    assert set(report["failed"]) == {"matrice", "plan", "acteurs"}
-    for view in ("matrice", "plan"):
+    assert set(report["failed"]) == {"matrice", "plan", "deplacements", "acteurs"}
+    for view in ("matrice", "plan", "deplacements"):
         message = report["failed"][view]
         assert "influence.csv" in message and "SCIC" in message and "CP" in message and "9" in message
     assert "positions" in report["failed"]["acteurs"]
@@ -220,4 +225,4 @@ def test_export_views(built, tmp_path):
         text = svg.read_text(encoding="utf-8")
         assert "<svg" in text and "http://www.w3.org/2000/svg" in text
     assert "<foreignObject" not in (tmp_path / "export" / "02-matrice.svg").read_text(encoding="utf-8")
-    assert "<foreignObject" in (tmp_path / "export" / "07-leviers.svg").read_text(encoding="utf-8")
+    assert "<foreignObject" in (tmp_path / "export" / f"{VIEWS.index('leviers') + 1:02d}-leviers.svg").read_text(encoding="utf-8")

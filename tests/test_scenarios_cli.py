@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 
 from analysis.cli.main import main
+from analysis.widgets.presentation import VIEWS
 from conftest import REPO
 
 SHIPPED = REPO / "scenarios" / "avenir-politiques-locales-ess"
@@ -80,6 +81,6 @@ def test_cib_refuses_a_bad_grid_and_an_unknown_variant(capsys, tmp_path):
 def test_present_writes_one_self_contained_file(capsys, tmp_path):
     out = tmp_path / "atelier.html"
     status, stdout, _ = run(capsys, "present", SHIPPED, "--out", out)
-    assert status == 0 and "8 vue(s) sur 8" in stdout and NOTICE in stdout
+    assert status == 0 and f"{len(VIEWS)} vue(s) sur {len(VIEWS)}" in stdout and NOTICE in stdout
     html = out.read_text(encoding="utf-8")
     assert "<script src" not in html and "<link " not in html and 'lang="fr"' in html

@@ -3,18 +3,19 @@
 :func:`build_presentation` writes a single HTML file (CSS, JavaScript and figures inline, no
 network access) with one 16:9 view per screen, in French:
 
-=============  ==================================================================================
-view id        content
-=============  ==================================================================================
-``titre``      title of the exercise, description, illustrative-values notice, list of views
-``matrice``    direct influence matrix as a coloured grid (codes, 0–3 and P), legend of codes
-``plan``       indirect influence/dependence plane (MICMAC, power used) with its four quadrants
-``scenarios``  the consistent scenarios (CIB) side by side: one column per scenario
-``boite``      morphological box, one consistent scenario highlighted (↑/↓ choose another)
-``acteurs``    convergences between actors (3CAA, weighted by r*) and coalitions (MACTOR)
-``leviers``    levers per scenario: stake, coalition, instruments, scales, local capacity
-``consensus``  median of the individual ratings, cells where the group disagrees framed
-=============  ==================================================================================
+================  ==================================================================================
+view id           content
+================  ==================================================================================
+``titre``         title of the exercise, description, illustrative-values notice, list of views
+``matrice``       direct influence matrix as a coloured grid (codes, 0–3 and P), legend of codes
+``plan``          indirect influence/dependence plane (MICMAC, power used) with its four quadrants
+``deplacements``  each variable's ranks of influence and dependence, direct then indirect, and its shift
+``scenarios``     the consistent scenarios (CIB) side by side: one column per scenario
+``boite``         morphological box, one consistent scenario highlighted (↑/↓ choose another)
+``acteurs``       convergences between actors (3CAA, weighted by r*) and coalitions (MACTOR)
+``leviers``       levers per scenario: stake, coalition, instruments, scales, local capacity
+``consensus``     median of the individual ratings, cells where the group disagrees framed
+================  ==================================================================================
 
 Keyboard: → ← PageDown PageUp Space (Shift+Space) move between views (and a click, or a
 clicker's page-down, advances), 1–9 jump, Home/End, F toggles full screen, ? shows the view's
@@ -57,7 +58,7 @@ __all__ = ["VIEWS", "build_presentation", "export_views"]
 STATIC = Path(__file__).parents[1] / "static"
 
 
-VIEWS = ["titre", "matrice", "plan", "scenarios", "boite", "acteurs", "leviers", "consensus"]
+VIEWS = ["titre", "matrice", "plan", "deplacements", "scenarios", "boite", "acteurs", "leviers", "consensus"]
 
 
 def _short_path(message: str, folder: Path) -> str:

@@ -184,6 +184,32 @@ def _view_plane(context: Context) -> tuple[str, str]:
     return title, "".join(parts) + side
 
 
+def _shift_mark(shift: int) -> str:
+    return f"▲ {shift}" if shift > 0 else f"▼ {-shift}" if shift < 0 else "="
+
+
+def _view_shifts(context: Context) -> tuple[str, str]:
+    """Each variable's rank of influence and of dependence, direct then indirect: the variables
+    that climb once the chains of influence are counted are those MICMAC reveals."""
+    from ...prospective.micmac import direct, rank_shifts
+    matrix = context.influence()
+    indirect_plane = plane(matrix)
+    shifts = rank_shifts(direct(matrix), indirect_plane.table)
+    names = context.variables().set_index("code")["name"]
+    order = shifts.sort_values(["influence_rank_indirect", "dependence_rank_indirect"]).index
+    rows = "".join(
+        f'<tr><th>{escape(code)}</th><td>{escape(names.get(code, ""))}</td>'
+        f'<td>{int(shifts.loc[code, "influence_rank_direct"])} → {int(shifts.loc[code, "influence_rank_indirect"])}</td>'
+        f'<td class="shift">{_shift_mark(int(shifts.loc[code, "influence_shift"]))}</td>'
+        f'<td>{int(shifts.loc[code, "dependence_rank_direct"])} → {int(shifts.loc[code, "dependence_rank_indirect"])}</td>'
+        f'<td class="shift">{_shift_mark(int(shifts.loc[code, "dependence_shift"]))}</td></tr>' for code in order)
+    table = ('<div class="side"><table class="grid shifts"><thead><tr><th>Code</th><th>Variable</th>'
+             '<th>Rang d’influence, direct → indirect</th><th>Glissement</th><th>Rang de dépendance, direct → indirect</th>'
+             f'<th>Glissement</th></tr></thead><tbody>{rows}</tbody></table>'
+             '<p>▲ : la variable monte quand on compte les influences indirectes ; ▼ : elle descend.</p></div>')
+    return (f"Du direct à l’indirect (puissance {indirect_plane.power}) : les rangs qui changent", table)
+
+
 def _view_scenarios(context: Context) -> tuple[str, str]:
     descriptors, found = context.scenarios()
     if found.empty:
@@ -327,6 +353,7 @@ def _view_consensus(context: Context) -> tuple[str, str]:
 TITLES_IF_FAILED = {
     "matrice": "Matrice des influences directes entre variables",
     "plan": "Plan influence / dépendance indirectes et ses quadrants",
+    "deplacements": "Du classement direct au classement indirect",
     "scenarios": "Les scénarios cohérents (impacts croisés) côte à côte",
     "boite": "Boîte morphologique et scénario surligné",
     "acteurs": "Convergences entre acteurs et coalitions",
@@ -335,5 +362,5 @@ TITLES_IF_FAILED = {
 }
 
 
-BUILDERS = {"matrice": _view_matrix, "plan": _view_plane, "scenarios": _view_scenarios, "boite": _view_box,
-            "acteurs": _view_actors, "leviers": _view_levers, "consensus": _view_consensus}
+BUILDERS = {"matrice": _view_matrix, "plan": _view_plane, "deplacements": _view_shifts, "scenarios": _view_scenarios,
+            "boite": _view_box, "acteurs": _view_actors, "leviers": _view_levers, "consensus": _view_consensus}
