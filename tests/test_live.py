@@ -246,3 +246,12 @@ def test_atelier_live_prints_the_addresses_and_serves_the_room(folder):
         server.wait(10)
     bad = subprocess.run([*command[:-1], "70000"], capture_output=True, text=True, cwd=REPO)
     assert bad.returncode == 2 and "un port de 1 à 65535" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_an_unexpected_error_is_a_french_message_not_a_traceback(folder):
+    with serving(folder) as live:
+        workshop = live["workshop"]
+        workshop.summary = lambda: 1 / 0  # a bug in the server's own code
+        response = httpx.get(f"{live['url']}/api/resume", params={"cle": workshop.facilitator_key})
+    assert response.status_code == 500 and "erreur inattendue du serveur" in response.json()["erreur"]
+    assert "Traceback" not in response.text and "ZeroDivision" not in response.text

@@ -291,6 +291,10 @@ def create_app(folder: Path | str, join_url: str = "http://127.0.0.1:8765") -> S
     async def not_found(request: Request, _exc):
         return error("page inconnue", 404)
 
+    async def server_error(request: Request, _exc):  # never a traceback for a participant
+        return error("erreur inattendue du serveur ; les réponses déjà écrites sont gardées : l’animateur peut "
+                     "relancer atelier live", 500)
+
     routes = [
         Route("/", home), Route("/r/{code}", join), Route("/rejoindre", join),
         Route("/participant", participant_page), Route("/api/participant", guarded(participant_state)),
@@ -305,7 +309,7 @@ def create_app(folder: Path | str, join_url: str = "http://127.0.0.1:8765") -> S
         Route("/api/tour/fermer", guarded(close_round, needs_key=True), methods=["POST"]),
         Mount("/static", StaticFiles(directory=STATIC)),
     ]
-    app = Starlette(routes=routes, exception_handlers={404: not_found, 405: not_found})
+    app = Starlette(routes=routes, exception_handlers={404: not_found, 405: not_found, Exception: server_error})
     app.state.room = room
     app.add_middleware(SecurityHeaders)
     app.add_middleware(BodyLimit)
