@@ -242,7 +242,8 @@ class Workshop:
             return {**base, "round": None}
         answered = {cell: sum(cell in a for a in live.answers.values()) for cell in live.cells}
         cells = []
-        table = self.aggregate(live).set_index(["source", "target"]) if live.answers else None
+        aggregated = self.aggregate(live) if live.answers else None
+        table = aggregated.set_index(["source", "target"]) if aggregated is not None else None
         for cell in live.cells:
             entry = {"source": cell[0], "target": cell[1], "answers": answered[cell]}
             if table is not None and answered[cell]:
@@ -253,7 +254,7 @@ class Workshop:
         summary = {**base, "round": live.name, "closed": live.closed, "respondents": len(live.answers), "cells": cells}
         previous = [r for r in self.rounds[:-1] if r.answers]
         if live.answers and previous:
-            compared = compare_rounds(self.aggregate(previous[-1]), self.aggregate(live))
+            compared = compare_rounds(self.aggregate(previous[-1]), aggregated)
             opened = compared[[(s, t) in set(live.cells) for s, t in zip(compared["source"], compared["target"])]]
             summary["convergence"] = {"previous": previous[-1].name, "cells": len(opened),
                                       "converged": int(opened["converged"].sum()),
