@@ -255,3 +255,81 @@ def test_an_unexpected_error_is_a_french_message_not_a_traceback(folder):
         response = httpx.get(f"{live['url']}/api/resume", params={"cle": workshop.facilitator_key})
     assert response.status_code == 500 and "erreur inattendue du serveur" in response.json()["erreur"]
     assert "Traceback" not in response.text and "ZeroDivision" not in response.text
+
+
+def test_every_kind_of_round_is_rated_on_its_own_scale_and_levers_fill_the_windtunnel(folder):
+    """Cross-impacts, actors' positions, importance/uncertainty and levers per scenario are answered
+    like influences; each is checked against its method's scale; a closed levers round becomes the
+    exercise's wind-tunnelling matrix."""
+    (folder / "windtunnel.csv").unlink()
+    with serving(folder) as live:
+        url, workshop = live["url"], live["workshop"]
+        key = {"cle": workshop.facilitator_key}
+        phones = [httpx.Client(base_url=url) for _ in range(3)]
+        with httpx.Client(base_url=url) as facilitator:
+            for phone in phones:
+                assert phone.get(f"/r/{workshop.room_code}").status_code == 303
+
+            def round_of(name, kind, cells, values, refused):
+                opened = facilitator.post("/api/tour/ouvrir", params=key, json={"name": name, "kind": kind, "cells": cells})
+                assert opened.status_code == 200, opened.text
+                for phone, value in zip(phones, values):
+                    for source, target in cells:
+                        response = phone.post("/api/reponse", json={"source": source, "target": target, "value": value})
+                        assert response.status_code == 200, response.text
+                response = phones[0].post("/api/reponse", json={"source": cells[0][0], "target": cells[0][1], "value": refused})
+                assert response.status_code == 400 and "hors de l’échelle" in response.json()["erreur"]
+                summary = facilitator.get("/api/resume", params=key).json()
+                assert facilitator.post("/api/tour/fermer", params=key, json={}).status_code == 200
+                return summary
+
+            impacts = round_of("impacts-1", "impacts", [["Climat politique : populiste", "Place de l’ESS : marginale"]],
+                               ["3", "+2", "-3"], "-4")
+            positions = round_of("positions-1", "positions", [["ETAT", "O4"], ["UE", "O4"]], ["-4", "-2", "+1"], "5")
+            stakes = round_of("enjeux-1", "enjeux", [["POP", "importance"], ["POP", "incertitude"]], ["5", "4", "4"], "0")
+            lever = "Garder un socle de coopération face à la polarisation"
+            levers = round_of("leviers-1", "leviers", [[lever, "Transition coopérative"], [lever, "Repli et marginalisation"]],
+                              ["2", "1", "1"], "3")
+            unknown = facilitator.post("/api/tour/ouvrir", params=key, json={"name": "x-1", "kind": "../influence"})
+            assert unknown.status_code == 400 and "type de tour inconnu" in unknown.json()["erreur"]
+        for phone in phones:
+            phone.close()
+    assert impacts["cells"][0]["median"] == 2 and "favorise-t-il" in impacts["cells"][0]["text"]
+    assert impacts["bounds"] == [-3, 3] and ["-3", "freine fort"] in impacts["scale"]
+    assert positions["rows"] == ["ETAT", "UE"] and positions["columns"] == ["O4"]
+    assert [c["median"] for c in positions["cells"]] == [-2, -2] and positions["bounds"] == [-4, 4]
+    assert [c["median"] for c in stakes["cells"]] == [4, 4] and "Incertitude" in stakes["cells"][1]["text"]
+    assert levers["rows"] == [lever] and levers["columns"] == ["Transition coopérative", "Repli et marginalisation"]
+    answers = pd.read_csv(folder / "ratings" / "positions-1" / "answers" / "p01.csv", dtype=str)
+    assert answers[["source", "target", "value"]].values.tolist() == [["ETAT", "O4", "-4"], ["UE", "O4", "-4"]]
+    assert not (folder / "ratings" / "positions-1" / "p01.csv").exists(), "only influence rounds write a whole matrix"
+    windtunnel = Exercise.open(folder).windtunnel()
+    assert windtunnel.loc[lever, "Transition coopérative"] == 1 and windtunnel.loc[lever, "Repli et marginalisation"] == 1
+    assert windtunnel.loc[lever].isna().sum() == 1, "the scenario not asked stays to be assessed"
+    restarted = Workshop(folder)
+    assert [r.kind for r in restarted.rounds] == ["impacts", "positions", "enjeux", "leviers"]
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian chromium absent: `make test` installs it")
+def test_the_group_fills_the_lever_by_scenario_matrix_live_on_the_projector(folder):
+    with serving(folder) as live, chromium() as browser:
+        url, workshop = live["url"], live["workshop"]
+        key = workshop.facilitator_key
+        assert httpx.post(f"{url}/api/tour/ouvrir", params={"cle": key},
+                          json={"name": "soufflerie", "kind": "leviers", "cells": "all"}).status_code == 200
+        projector = browser.new_page(viewport={"width": 1920, "height": 1080})
+        projector.goto(f"{url}/projecteur?cle={key}")
+        projector.wait_for_selector("table.matrix")
+        assert projector.locator("table.matrix tbody tr").count() == 6
+        assert projector.locator("table.matrix thead th").count() == 4  # a corner and three scenarios
+        phone = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+        phone.goto(f"{url}/r/{workshop.room_code}")
+        phone.wait_for_selector("section.cell")
+        assert phone.locator("section.cell").count() == 18 and "fonctionne-t-il" in phone.inner_text("section.cell h2 >> nth=0")
+        assert phone.locator("section.cell >> nth=0").locator("button").all_inner_texts()[2].startswith("2")
+        assert phone.evaluate("() => document.documentElement.scrollWidth") <= 390
+        first = phone.locator("section.cell >> nth=0").get_attribute("data-cell")
+        phone.click(f"section[data-cell=\"{first}\"] button[data-value='2']")
+        projector.wait_for_selector(f"table.matrix td[data-cell=\"{first}\"][data-level='4']", timeout=5_000)
+        projector.screenshot(path=ARTIFACTS / "live-projector-windtunnel.png")
+        phone.screenshot(path=ARTIFACTS / "live-phone-windtunnel.png")

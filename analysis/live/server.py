@@ -232,7 +232,7 @@ def create_app(folder: Path | str, join_url: str = "http://127.0.0.1:8765") -> S
         body = await json_body(request)
         fields = {name: body.get(name, "") for name in ("source", "target", "value", "reason")}
         if not all(isinstance(value, (str, int)) and not isinstance(value, bool) for value in fields.values()):
-            raise AtelierError("champs attendus : source, target, value (0–3 ou P), reason (texte)")
+            raise AtelierError("champs attendus : source, target, value (une valeur de l’échelle du tour), reason (texte)")
         await room.change(workshop.answer, token, *(str(fields[name]) for name in ("source", "target", "value", "reason")))
         return JSONResponse({"ok": True})
 
@@ -270,19 +270,20 @@ def create_app(folder: Path | str, join_url: str = "http://127.0.0.1:8765") -> S
 
     async def open_round(request: Request):
         body = await json_body(request)
-        name = str(body.get("name", ""))
+        name, kind = str(body.get("name", "")), str(body.get("kind", "influence"))
         cells = body.get("cells", "all")
         if cells == "all":
             cells = None
         elif cells == "disagreements":
+            kind = workshop.last_closed().kind
             cells = workshop.disagreement_cells(int(body.get("n", 10)) if str(body.get("n", 10)).isdigit() else 10)
         elif isinstance(cells, list) and all(isinstance(c, list) and len(c) == 2 and all(isinstance(x, str) for x in c)
                                              for c in cells):
             cells = [tuple(cell) for cell in cells]
         else:
             raise AtelierError("cases : « all », « disagreements » ou une liste de [source, cible]")
-        await room.change(workshop.open_round, name, cells)
-        return JSONResponse({"ok": True, "round": name})
+        await room.change(workshop.open_round, name, cells, kind)
+        return JSONResponse({"ok": True, "round": name, "kind": kind})
 
     async def close_round(request: Request):
         await room.change(workshop.close_round)

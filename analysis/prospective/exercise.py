@@ -15,6 +15,8 @@ a table that cannot be used gives a French error naming the file, the row and th
 | ``actor_influence`` | MACTOR direct influences between actors, 0–4 |
 | ``positions`` | MACTOR actor × objective positions, −4…+4 |
 | ``levers`` | per scenario: stake, coalition, instruments, scale, whether local actors can act |
+| ``scenarios`` | the named scenarios: ``name``, ``storyline``, ``evidence`` (optional, codebook paths), one variant per descriptor |
+| ``windtunnel`` | wind-tunnelling: ``lever`` (a stake of ``levers``) × named scenario, 0 does not work, 1 partly, 2 works, empty not assessed |
 | ``ratings/<participant>`` | individual ratings of the influence matrix (same shape) |
 """
 
@@ -40,6 +42,8 @@ ILLUSTRATIVE_NOTICE = ("Valeurs illustratives, tirées du corpus par l’équipe
 SCALES = ["commune", "intercommunalité", "département", "région", "national", "européen"]
 LEVER_COLUMNS = ["scenario", "stake", "coalition", "instruments", "scale", "local_capacity"]
 CAPACITIES = {"peut agir", "nouvelle stratégie"}
+#: Wind-tunnelling values: does a lever work in a scenario?
+LEVER_WORKS = {0: "ne fonctionne pas", 1: "en partie", 2: "fonctionne"}
 
 
 def table_path(folder: Path, name: str) -> Path | None:
@@ -301,6 +305,32 @@ class Exercise:
         by_variants = {tuple(row[d] for d in descriptors): row["name"] for row in named.to_dict("records")}
         return [by_variants.get(tuple(row.get(d) for d in descriptors), f"Scénario {k}")
                 for k, row in enumerate(found.to_dict("records"), start=1)]
+
+    def windtunnel(self) -> pd.DataFrame:
+        """The wind-tunnelling (``windtunnel.csv``): one row per lever (its stake), one column per
+        named scenario, values in :data:`LEVER_WORKS` or missing (not assessed yet)."""
+        path = self._path("windtunnel")
+        table = read_sheet(path)
+        _require_columns(path, table, ["lever"])
+        stakes, scenarios = set(self.levers()["stake"]), list(self.named_scenarios()["name"])
+        unknown = [c for c in table.columns[1:] if c not in scenarios]
+        if unknown:
+            raise InputError(path, f"colonne « {unknown[0]} » : scénario absent de scenarios.csv "
+                                   f"(scénarios : {', '.join(scenarios)})")
+        values = pd.DataFrame(pd.NA, index=pd.Index([], name="lever"), columns=scenarios, dtype="Int64")
+        for number, row in enumerate(table.to_dict("records"), start=2):
+            if row["lever"] not in stakes:
+                raise InputError(path, f"levier « {row['lever']} » absent de levers.csv (colonne stake)", f"ligne {number}")
+            if row["lever"] in values.index:
+                raise InputError(path, f"levier « {row['lever']} » en double", f"ligne {number}")
+            values.loc[row["lever"]] = pd.NA
+            for scenario in table.columns[1:]:
+                cell = row[scenario].strip()
+                if cell and cell not in {str(k) for k in LEVER_WORKS}:
+                    raise InputError(path, f"valeur « {cell} » invalide (0 ne fonctionne pas, 1 en partie, 2 fonctionne, "
+                                           "vide : pas encore évalué)", f"ligne {number}, colonne {scenario}")
+                values.loc[row["lever"], scenario] = int(cell) if cell else pd.NA
+        return values.astype("Int64")
 
     def ratings(self, round_folder: str = "ratings") -> dict[str, pd.DataFrame]:
         folder = self.folder / round_folder

@@ -40,6 +40,22 @@ def aggregate_ratings(ratings: dict[str, pd.DataFrame], consensus_share: float =
     return table
 
 
+def aggregate_answers(answers: dict[str, dict[tuple[str, str], float]], consensus_share: float = 2 / 3) -> pd.DataFrame:
+    """:func:`aggregate_ratings` for answers item by item (``{participant: {(source, target): number}}``):
+    each item summarised over the participants who answered it."""
+    rows = []
+    for item in dict.fromkeys(item for given in answers.values() for item in given):
+        values = np.array([given[item] for given in answers.values() if item in given], dtype=float)
+        median, (q1, q3) = float(np.median(values)), np.percentile(values, [25, 75])
+        rows.append({"source": item[0], "target": item[1], "median": median, "q1": q1, "q3": q3, "iqr": q3 - q1,
+                     "share_agreeing": float((np.abs(values - median) <= 1).mean()), "min": values.min(),
+                     "max": values.max(), "participants": len(values)})
+    table = pd.DataFrame(rows, columns=["source", "target", "median", "q1", "q3", "iqr", "share_agreeing", "min", "max",
+                                        "participants"])
+    table["consensus"] = (table["share_agreeing"] >= consensus_share) & (table["iqr"] <= 1)
+    return table
+
+
 def group_matrix(aggregated: pd.DataFrame) -> pd.DataFrame:
     """The matrix of medians, rounded to the scale, for the structural analysis."""
     matrix = aggregated.pivot(index="source", columns="target", values="median")

@@ -1,15 +1,18 @@
-"""A live workshop on an exercise: Delphi rounds of the influence matrix, answered by participants.
+"""A live workshop on an exercise: Delphi rounds answered by participants.
 
-The facilitator opens a round (``ratings/<round>/``) on some cells of the influence matrix (all of
-them, or the previous round's disagreements); each participant answers those cells, with a reason
-if they wish. Everything is a file of the exercise, written atomically at each answer, so that a
-workshop lives in git and nothing is lost if the server stops:
+The facilitator opens a round (``ratings/<round>/``) of one kind (:mod:`.questions`: influences,
+cross-impacts, actors' positions, importance and uncertainty, levers per scenario) on some of its
+items (all of them, or the previous round's disagreements); each participant answers those
+items, with a reason if they wish. Everything is a file of the exercise, written atomically at
+each answer, so that a workshop lives in git and nothing is lost if the server stops:
 
-- ``ratings/<round>/round.yaml``: the cells opened, whether the round is closed;
-- ``ratings/<round>/answers/<participant>.csv``: the participant's answers (cell, value, reason);
-- ``ratings/<round>/<participant>.csv``: the participant's whole matrix, in the format
-  ``atelier aggregate`` reads: their answers on the opened cells, the reference elsewhere (the
-  exercise's matrix for the first round, the group's matrix of the previous round after it).
+- ``ratings/<round>/round.yaml``: the kind, the items opened, whether the round is closed;
+- ``ratings/<round>/answers/<participant>.csv``: the participant's answers (item, value, reason);
+- for an influence round, ``ratings/<round>/<participant>.csv``: the participant's whole matrix,
+  in the format ``atelier aggregate`` reads: their answers on the opened cells, the reference
+  elsewhere (the exercise's matrix for the first round, the group's matrix of the previous round);
+- when a levers round closes, ``windtunnel.csv``: the group's lever × scenario matrix (median,
+  rounded), the wind-tunnelling the levers table and the book read.
 
 Who joined (participant ids and their device tokens), the room code and the facilitator's secret
 are in ``.live/state.json``, which the exercise's ``.live/.gitignore`` keeps out of git. Participants
@@ -34,10 +37,9 @@ import yaml
 from ..errors import AtelierError
 from ..fsio import atomic_write_text, spreadsheet_safe
 from .exercise import Exercise
-from .participation import aggregate_ratings, compare_rounds, disagreements, group_matrix
+from .participation import aggregate_answers, aggregate_ratings, compare_rounds, disagreements, group_matrix
+from .questions import Question, question
 
-#: The influence scale of the structural analysis (MICMAC): none, weak, medium, strong, potential.
-SCALE = {"0": "aucune", "1": "faible", "2": "moyenne", "3": "forte", "P": "potentielle"}
 ROUND_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
 ANSWER_COLUMNS = ["source", "target", "value", "reason", "answered"]
 REASON_LIMIT = 500
@@ -54,6 +56,7 @@ class Round:
     name: str
     cells: list[tuple[str, str]]
     closed: bool = False
+    kind: str = "influence"
     #: participant id → {(source, target): (value, reason)}
     answers: dict[str, dict[tuple[str, str], tuple[str, str]]] = field(default_factory=dict)
 
@@ -66,13 +69,13 @@ class Workshop:
         self.folder = self.exercise.folder
         variables = self.exercise.variables()
         self.labels = list(variables["code"])
-        self.names = dict(zip(variables["code"], variables["name"]))
         self._live = self.folder / ".live"
         state = self._read_state()
         self.room_code: str = state["room_code"]
         self.facilitator_key: str = state["facilitator_key"]
         self.participants: dict[str, str] = state["participants"]  # token → participant id
         self._references: dict[str, pd.DataFrame] = {}
+        self._questions: dict[str, Question] = {}
         self.rounds: list[Round] = [self._read_round(name) for name in state["rounds"]]
         if not (self._live / "state.json").exists():  # the room code and secret printed stay valid after a restart
             self._write_state()
@@ -102,7 +105,7 @@ class Workshop:
     def _read_round(self, name: str) -> Round:
         folder = self._round_folder(name)
         meta = yaml.safe_load((folder / "round.yaml").read_text(encoding="utf-8"))
-        live = Round(name, [tuple(cell) for cell in meta["cells"]], bool(meta.get("closed")))
+        live = Round(name, [tuple(cell) for cell in meta["cells"]], bool(meta.get("closed")), meta.get("kind", "influence"))
         for path in sorted((folder / "answers").glob("*.csv")):
             table = pd.read_csv(path, dtype=str, keep_default_na=False)
             live.answers[path.stem] = {(r.source, r.target): (r.value, r.reason) for r in table.itertuples()}
@@ -110,7 +113,7 @@ class Workshop:
 
     def _write_round(self, live: Round) -> None:
         atomic_write_text(self._round_folder(live.name) / "round.yaml", yaml.safe_dump(
-            {"round": live.name, "cells": [list(cell) for cell in live.cells], "closed": live.closed,
+            {"round": live.name, "kind": live.kind, "cells": [list(cell) for cell in live.cells], "closed": live.closed,
              "updated": _now()}, allow_unicode=True, sort_keys=False))
 
     # -- rounds ----------------------------------------------------------------------------
@@ -119,35 +122,47 @@ class Workshop:
     def current(self) -> Round | None:
         return self.rounds[-1] if self.rounds else None
 
-    def all_cells(self) -> list[tuple[str, str]]:
-        return [(s, t) for s in self.labels for t in self.labels if s != t]
+    def question(self, kind: str) -> Question:
+        """What a round of ``kind`` asks, read from the exercise's tables once."""
+        if kind not in self._questions:
+            self._questions[kind] = question(self.exercise, kind)
+        return self._questions[kind]
 
-    def open_round(self, name: str, cells: list[tuple[str, str]] | None = None) -> Round:
-        """Open round ``name`` on ``cells`` (default: every cell); the previous round must be closed."""
+    def open_round(self, name: str, cells: list[tuple[str, str]] | None = None, kind: str = "influence") -> Round:
+        """Open round ``name`` of ``kind`` on ``cells`` (default: every item); the previous round must be closed."""
         if not ROUND_NAME.fullmatch(name or ""):
             raise AtelierError(f"nom de tour invalide : « {name} » (minuscules, chiffres et tirets, ex. tour-2)")
         if any(r.name == name for r in self.rounds) or self._round_folder(name).exists():
             raise AtelierError(f"le tour « {name} » existe déjà (ratings/{name}/)")
-        cells = self.all_cells() if cells is None else cells
-        unknown = [cell for cell in cells if cell not in set(self.all_cells())]
+        items = self.question(kind).items
+        cells = list(items) if cells is None else cells
+        unknown = [cell for cell in cells if cell not in items]
         if unknown or not cells:
             raise AtelierError(f"case inconnue : {unknown[0][0]} → {unknown[0][1]}" if unknown else "aucune case à noter")
         if self.current is not None and not self.current.closed:
             raise AtelierError(f"le tour « {self.current.name} » est encore ouvert : fermez-le d’abord")
-        live = Round(name, list(dict.fromkeys(cells)))
+        live = Round(name, list(dict.fromkeys(cells)), kind=kind)
         self._write_round(live)
         self.rounds.append(live)
         self._write_state()
         return live
 
-    def disagreement_cells(self, n: int = 10) -> list[tuple[str, str]]:
-        """The cells where the last closed round disagreed most, for the next round."""
+    def last_closed(self) -> Round:
         closed = [r for r in self.rounds if r.closed and r.answers]
         if not closed:
             raise AtelierError("aucun tour fermé avec des réponses : ouvrez d’abord un tour sur toutes les cases")
-        table = self.aggregate(closed[-1])
-        table = table[table.apply(lambda row: (row["source"], row["target"]) in set(closed[-1].cells), axis=1)]
+        return closed[-1]
+
+    def disagreement_cells(self, n: int = 10) -> list[tuple[str, str]]:
+        """The items where the last closed round disagreed most, for the next round (of its kind)."""
+        last = self.last_closed()
+        table = self._opened(self.aggregate(last), last)
         return list(zip(*(disagreements(table, n)[column] for column in ("source", "target"))))
+
+    @staticmethod
+    def _opened(table: pd.DataFrame, live: Round) -> pd.DataFrame:
+        opened = set(live.cells)
+        return table[[(s, t) in opened for s, t in zip(table["source"], table["target"])]]
 
     def close_round(self) -> Round:
         live = self.current
@@ -155,7 +170,21 @@ class Workshop:
             raise AtelierError("aucun tour ouvert")
         live.closed = True
         self._write_round(live)
+        if live.kind == "leviers" and live.answers:
+            self._write_windtunnel(live)
         return live
+
+    def _write_windtunnel(self, live: Round) -> None:
+        """The group's lever × scenario matrix, on the previous one where the round left items out."""
+        levers = self.question("leviers")
+        try:
+            matrix = self.exercise.windtunnel().astype(object)
+        except AtelierError:
+            matrix = pd.DataFrame("", index=levers.rows, columns=levers.columns, dtype=object)
+        matrix = matrix.reindex(index=levers.rows, columns=levers.columns).fillna("")
+        for row in self.aggregate(live).itertuples():
+            matrix.loc[row.source, row.target] = int(row.median + 0.5)
+        atomic_write_text(self.folder / "windtunnel.csv", _csv(spreadsheet_safe(matrix.rename_axis("lever").reset_index())))
 
     # -- participants ----------------------------------------------------------------------
 
@@ -197,10 +226,8 @@ class Workshop:
         if live is None or live.closed:
             raise AtelierError("aucun tour ouvert : attendez que l’animateur ouvre le suivant")
         if (source, target) not in set(live.cells):
-            raise AtelierError(f"la case {source} → {target} n’est pas ouverte dans ce tour")
-        value = str(value).strip().upper()
-        if value not in SCALE:
-            raise AtelierError(f"valeur « {value[:20]} » hors de l’échelle ({', '.join(SCALE)})")
+            raise AtelierError(f"la case {source[:60]} → {target[:60]} n’est pas ouverte dans ce tour")
+        value = self.question(live.kind).check(value)
         reason = " ".join(str(reason or "").split())
         if len(reason) > REASON_LIMIT:
             raise AtelierError(f"raison trop longue ({len(reason)} caractères, {REASON_LIMIT} au plus)")
@@ -219,6 +246,8 @@ class Workshop:
                 for (s, t), (v, r) in sorted(live.answers[participant].items())]
         answers_table = spreadsheet_safe(pd.DataFrame(rows, columns=ANSWER_COLUMNS))  # reasons are free text
         atomic_write_text(folder / "answers" / f"{participant}.csv", _csv(answers_table))
+        if live.kind != "influence":
+            return
         matrix = self.matrix(live, participant)
         for label in self.labels:
             matrix.loc[label, label] = ""
@@ -227,59 +256,76 @@ class Workshop:
     # -- results ---------------------------------------------------------------------------
 
     def aggregate(self, live: Round) -> pd.DataFrame:
-        """:func:`aggregate_ratings` of the round's participants: what ``atelier aggregate`` computes
-        from their files (the tests check it), without reading them again at each answer."""
+        """The group's answer on each item: for influences, :func:`aggregate_ratings` of the
+        participants' matrices, what ``atelier aggregate`` computes from their files (the tests
+        check it) without reading them again at each answer; otherwise item by item."""
         if not live.answers:
             raise AtelierError(f"aucune réponse dans le tour « {live.name} »")
-        return aggregate_ratings({participant: self.matrix(live, participant) for participant in live.answers})
+        if live.kind == "influence":
+            return aggregate_ratings({participant: self.matrix(live, participant) for participant in live.answers})
+        number = self.question(live.kind).number
+        return aggregate_answers({participant: {item: number(value) for item, (value, _) in given.items()}
+                                  for participant, given in live.answers.items()})
+
+    def _asked(self, live: Round) -> dict:
+        """What a page needs to show a round's items: its kind, title, scale and sentences."""
+        asked = self.question(live.kind)
+        return {"kind": live.kind, "title": asked.title, "scale": [list(pair) for pair in asked.scale],
+                "bounds": list(asked.bounds)}
 
     def summary(self) -> dict:
-        """What the projector shows: how many answered each opened cell and the group's answer; never who."""
+        """What the projector shows: how many answered each opened item and the group's answer; never who.
+        Rounds whose items fill a small table (positions, levers) also give its rows and columns."""
         live = self.current
         base = {"room_code": self.room_code, "participants": len(self.participants),
-                "rounds": [r.name for r in self.rounds], "names": self.names, "scale": SCALE}
+                "rounds": [r.name for r in self.rounds]}
         if live is None:
             return {**base, "round": None}
+        asked = self.question(live.kind)
         answered = {cell: sum(cell in a for a in live.answers.values()) for cell in live.cells}
-        cells = []
         aggregated = self.aggregate(live) if live.answers else None
         table = aggregated.set_index(["source", "target"]) if aggregated is not None else None
+        cells = []
         for cell in live.cells:
-            entry = {"source": cell[0], "target": cell[1], "answers": answered[cell]}
+            entry = {"source": cell[0], "target": cell[1], "text": asked.items[cell], "answers": answered[cell]}
             if table is not None and answered[cell]:
                 row = table.loc[cell]
                 entry.update(median=float(row["median"]), q1=float(row["q1"]), q3=float(row["q3"]),
                              consensus=bool(row["consensus"]))
             cells.append(entry)
-        summary = {**base, "round": live.name, "closed": live.closed, "respondents": len(live.answers), "cells": cells}
-        previous = [r for r in self.rounds[:-1] if r.answers]
+        summary = {**base, **self._asked(live), "round": live.name, "closed": live.closed,
+                   "respondents": len(live.answers), "cells": cells}
+        if live.kind in ("positions", "leviers"):
+            summary["rows"] = [r for r in asked.rows if any(cell[0] == r for cell in live.cells)]
+            summary["columns"] = [c for c in asked.columns if any(cell[1] == c for cell in live.cells)]
+        previous = [r for r in self.rounds[:-1] if r.answers and r.kind == live.kind]
         if live.answers and previous:
-            compared = compare_rounds(self.aggregate(previous[-1]), aggregated)
-            opened = compared[[(s, t) in set(live.cells) for s, t in zip(compared["source"], compared["target"])]]
-            summary["convergence"] = {"previous": previous[-1].name, "cells": len(opened),
-                                      "converged": int(opened["converged"].sum()),
-                                      "median_changes": int((opened["median_change"] != 0).sum())}
+            compared = self._opened(compare_rounds(self.aggregate(previous[-1]), aggregated), live)
+            summary["convergence"] = {"previous": previous[-1].name, "cells": len(compared),
+                                      "converged": int(compared["converged"].sum()),
+                                      "median_changes": int((compared["median_change"] != 0).sum())}
         return summary
 
     def participant_view(self, token: str) -> dict:
-        """A participant's page: the opened cells with their own answers; once the round is closed,
+        """A participant's page: the opened items with their own answers; once the round is closed,
         the group's median and spread beside their position."""
         participant = self.participant(token)
         live = self.current
-        view = {"participant": participant, "names": self.names, "scale": SCALE, "round": None}
+        view = {"participant": participant, "round": None}
         if live is None:
             return view
+        asked = self.question(live.kind)
         mine = live.answers.get(participant, {})
         table = self.aggregate(live).set_index(["source", "target"]) if live.closed and live.answers else None
         cells = []
         for cell in live.cells:
             value, reason = mine.get(cell, ("", ""))
-            entry = {"source": cell[0], "target": cell[1], "value": value, "reason": reason}
-            if table is not None:
+            entry = {"source": cell[0], "target": cell[1], "text": asked.items[cell], "value": value, "reason": reason}
+            if table is not None and cell in table.index:
                 row = table.loc[cell]
                 entry["group"] = {"median": float(row["median"]), "q1": float(row["q1"]), "q3": float(row["q3"])}
             cells.append(entry)
-        return {**view, "round": live.name, "closed": live.closed, "cells": cells}
+        return {**view, **self._asked(live), "round": live.name, "closed": live.closed, "cells": cells}
 
 
 def _csv(table: pd.DataFrame) -> str:

@@ -18,5 +18,4 @@ export async function call(url, body) {
   return data;
 }
 
-export const cellTitle = (names, cell) => `Influence de « ${names[cell.source]} » sur « ${names[cell.target]} »`;
 export const number = (value) => (Number.isInteger(value) ? String(value) : value.toFixed(1).replace(".", ","));

@@ -10,7 +10,7 @@ const act = async (url, body) => {
 document.getElementById("open").addEventListener("submit", (event) => {
   event.preventDefault();
   const form = new FormData(event.target);
-  act("/api/tour/ouvrir", {name: form.get("name"), cells: form.get("cells")});
+  act("/api/tour/ouvrir", {name: form.get("name"), kind: form.get("kind"), cells: form.get("cells")});
 });
 document.getElementById("close").addEventListener("click", () => act("/api/tour/fermer", {}));
 const events = new EventSource(withKey("/api/evenements"));

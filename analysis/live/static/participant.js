@@ -1,4 +1,4 @@
-import {call, cellTitle, h, number} from "/static/common.js";
+import {call, h, number} from "/static/common.js";
 
 const cellsEl = document.getElementById("cells");
 const statusEl = document.getElementById("status");
@@ -14,13 +14,13 @@ function drawCell(view, cell) {
       await load();
     } catch (problem) { errorEl.textContent = problem.message; }
   };
-  const buttons = Object.entries(view.scale).map(([value, label]) => h("button", {type: "button", "aria-pressed": String(cell.value === value),
+  const buttons = view.scale.map(([value, label]) => h("button", {type: "button", "aria-pressed": String(cell.value === value),
     "data-value": value, disabled: view.closed, onclick: () => send(value)}, value, h("small", {}, label)));
   reason.addEventListener("change", () => { if (cell.value) send(cell.value); });
   const group = cell.group ? h("p", {class: "group"}, `Groupe : médiane ${number(cell.group.median)}, la moitié des réponses entre `
     + `${number(cell.group.q1)} et ${number(cell.group.q3)}` + (cell.value ? ` ; vous : ${cell.value}` : "")) : "";
-  return h("section", {class: "cell", "data-cell": `${cell.source}>${cell.target}`}, h("h2", {}, cellTitle(view.names, cell)),
-    h("div", {class: "scale", role: "group", "aria-label": "Influence"}, buttons), reason, group);
+  return h("section", {class: "cell", "data-cell": `${cell.source}>${cell.target}`}, h("h2", {}, cell.text),
+    h("div", {class: "scale", role: "group", "aria-label": "Votre réponse", "data-values": String(view.scale.length)}, buttons), reason, group);
 }
 
 async function load() {
@@ -30,7 +30,7 @@ async function load() {
     const done = view.round ? view.cells.filter((c) => c.value).length : 0;
     statusEl.textContent = !view.round ? `Vous êtes ${view.participant}. Attendez que l’animateur ouvre un tour.`
       : view.closed ? "Tour fermé : voici le résultat du groupe, anonyme. Vous pourrez réviser au tour suivant."
-      : `Vous êtes ${view.participant} : ${done} réponse(s) sur ${view.cells.length}. 0 aucune influence, 3 forte, P potentielle.`;
+      : `Vous êtes ${view.participant} : ${done} réponse(s) sur ${view.cells.length}. ${view.title}`;
     cellsEl.replaceChildren(...(view.round ? view.cells.map((cell) => drawCell(view, cell)) : []));
   } catch (problem) { errorEl.textContent = problem.message; }
 }
