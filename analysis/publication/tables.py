@@ -61,15 +61,30 @@ def variable_evidence(variables: pd.DataFrame, variables_path, codebook_path, co
     return pd.DataFrame(rows, columns=["code", "name", "evidence", "extracts"])
 
 
-def levers_html(levers: pd.DataFrame) -> Element:
-    """The levers of each scenario: stake, coalition, instruments, scales and local capacity."""
+def levers_html(levers: pd.DataFrame, robust: pd.Series | None = None) -> Element:
+    """The levers of each scenario: stake, coalition, instruments, scales and local capacity, and
+    where the wind-tunnelling has assessed it (``robust``: stake → robustness), its robustness."""
+    from ..prospective.strategy import ROBUSTNESS_TEXT
+
+    robust = pd.Series(dtype=str) if robust is None else robust
     sections = []
     for scenario, rows in levers.groupby("scenario", sort=False):
         items = [(strong(row.stake), f" — coalition : {row.coalition} ; instruments : {row.instruments} ; "
-                  f"échelles : {row.scale.replace(';', ', ')} ; ", emphasis(row.local_capacity))
+                  f"échelles : {row.scale.replace(';', ', ')} ; ", emphasis(row.local_capacity),
+                  f" ; {ROBUSTNESS_TEXT[robust[row.stake]]}" if row.stake in robust.index else "")
                  for row in rows.itertuples()]
         sections += [heading(3, scenario), bullets(items)]
     return join(sections)
+
+
+def windtunnel_table(windtunnel: pd.DataFrame) -> pd.DataFrame:
+    """The wind-tunnelling as the book shows it: each lever, whether it works in each scenario, its robustness."""
+    from ..prospective.exercise import LEVER_WORKS
+    from ..prospective.strategy import ROBUSTNESS_TEXT, robustness
+
+    shown = windtunnel.apply(lambda column: column.map(lambda v: "à évaluer" if pd.isna(v) else LEVER_WORKS[int(v)]))
+    shown["Robustesse"] = robustness(windtunnel)["robustness"].map(ROBUSTNESS_TEXT)
+    return shown.rename_axis("Levier").reset_index()
 
 
 def levers_by_scale(levers: pd.DataFrame) -> pd.DataFrame:

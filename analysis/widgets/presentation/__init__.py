@@ -8,17 +8,22 @@ view id           content
 ================  ==================================================================================
 ``titre``         title of the exercise, description, illustrative-values notice, list of views
 ``matrice``       direct influence matrix as a coloured grid (codes, 0–3 and P), legend of codes
+``plan-direct``   direct influence/dependence plane (MICMAC) with its four quadrants
 ``plan``          indirect influence/dependence plane (MICMAC, power used) with its four quadrants
 ``deplacements``  each variable's ranks of influence and dependence, direct then indirect, and its shift
+``graphe``        graph of the strong direct influences (threshold 3), variables coloured by quadrant
 ``scenarios``     the consistent scenarios (CIB) side by side: one column per scenario
+``bilans``        why each consistent scenario holds: its variants' impact balances against the best other
 ``boite``         morphological box, one consistent scenario highlighted (↑/↓ choose another)
 ``acteurs``       convergences between actors (3CAA, weighted by r*) and coalitions (MACTOR)
-``leviers``       levers per scenario: stake, coalition, instruments, scales, local capacity
+``alliances``     convergence and divergence graphs between actors (3CAA, 3DAA)
+``leviers``       levers per scenario: stake, coalition, instruments, scales, local capacity, robustness
+``soufflerie``    wind-tunnelling: each lever in each named scenario (``windtunnel.csv``), its robustness
 ``consensus``     median of the individual ratings, cells where the group disagrees framed
 ================  ==================================================================================
 
 Keyboard: → ← PageDown PageUp Space (Shift+Space) move between views (and a click, or a
-clicker's page-down, advances), 1–9 jump, Home/End, F toggles full screen, ? shows the view's
+clicker's page-down, advances), 1–9 jump to the first nine views, Home/End, F toggles full screen, ? shows the view's
 terms each explained in one line (:mod:`.glossary`), ↑/↓ change the highlighted scenario on the
 morphological box.
 
@@ -58,7 +63,7 @@ __all__ = ["VIEWS", "build_presentation", "export_views"]
 STATIC = Path(__file__).parents[1] / "static"
 
 
-VIEWS = ["titre", "matrice", "plan", "deplacements", "scenarios", "boite", "acteurs", "leviers", "consensus"]
+VIEWS = ["titre", *BUILDERS]
 
 
 def _short_path(message: str, folder: Path) -> str:
@@ -156,8 +161,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 def export_views(html_path: Path | str, out_dir: Path | str, chromium: str | None = None) -> list[Path]:
     """Each view of a presentation as ``NN-<id>.png`` (1920×1080 screenshot) and ``NN-<id>.svg``.
 
-    The SVG is the view's own figure where it has one (matrix, plane, actors, consensus), else the
-    view's HTML in an SVG ``foreignObject`` (see the module docstring). Needs Playwright and
+    The SVG is the view's own figure where it has exactly one (matrix, planes, graph, actors,
+    consensus), else the view's HTML in an SVG ``foreignObject`` (see the module docstring). Needs Playwright and
     chromium (``chromium``, default ``/usr/bin/chromium`` or ``chromium`` on the PATH). Returns
     the files written, in view order.
     """

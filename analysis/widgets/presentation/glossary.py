@@ -26,16 +26,26 @@ TERMS = {
     "écart interquartile": "L’écart entre les notes qui encadrent la moitié centrale du groupe : grand, le groupe est divisé.",
     "consensus": "Au moins deux tiers des notes à un point de la médiane et un écart interquartile d’au plus 1.",
     "Delphi": "Tours successifs : chacun voit le résultat anonyme du groupe et peut réviser sa note.",
+    "seuil": "Seules les influences au moins égales au seuil sont dessinées : le graphe montre les plus fortes.",
+    "bilan d’impact": "Somme des impacts qu’une variante reçoit des variantes choisies pour les autres descripteurs.",
+    "divergence": "Deux acteurs de côtés opposés sur des objectifs (3DAA : pondéré par r* et les priorités).",
+    "soufflerie": "Tester chaque levier dans chaque scénario : fonctionne-t-il, en partie, ou pas ?",
+    "robustesse": "Un levier robuste fonctionne dans tous les scénarios : on peut l’engager sans savoir lequel adviendra.",
 }
 
 VIEW_TERMS = {
     "titre": ["MICMAC", "CIB", "MACTOR", "Delphi"],
     "matrice": ["influence directe", "P", "MICMAC"],
+    "plan-direct": ["MICMAC", "influence directe", "influence / dépendance", "quadrants"],
     "plan": ["MICMAC", "influence / dépendance", "puissance", "quadrants"],
     "deplacements": ["influence / dépendance", "puissance", "glissement"],
+    "graphe": ["influence directe", "seuil", "quadrants"],
     "scenarios": ["CIB", "scénario cohérent", "incohérence", "score d’impact total"],
+    "bilans": ["CIB", "bilan d’impact", "scénario cohérent", "incohérence"],
     "boite": ["boîte morphologique", "scénario cohérent", "CIB"],
     "acteurs": ["MACTOR", "r*", "3CAA", "coalition"],
-    "leviers": ["levier", "capacité locale", "coalition"],
+    "alliances": ["MACTOR", "3CAA", "divergence", "seuil"],
+    "leviers": ["levier", "capacité locale", "coalition", "robustesse"],
+    "soufflerie": ["soufflerie", "robustesse", "levier", "scénario cohérent"],
     "consensus": ["médiane", "écart interquartile", "consensus", "Delphi"],
 }

@@ -76,8 +76,9 @@
   // For the export: the view's own SVG figure, or the view wrapped in an SVG foreignObject.
   function svgOf(index) {
     var view = views[index];
-    var figure = view.querySelector("svg.figure");
-    if (figure) {
+    var figures = view.querySelectorAll("svg.figure");
+    if (figures.length === 1) {  // a view of several figures is exported whole, as below
+      var figure = figures[0];
       var copy = figure.cloneNode(true);
       copy.removeAttribute("style");
       copy.setAttribute("xmlns", "http://www.w3.org/2000/svg");
