@@ -139,19 +139,54 @@ def test_the_shipped_ratings_aggregate():
 
 
 def test_the_variables_evidence_is_read_checked_against_the_codebook_and_counted():
-    from analysis.publication.tables import variable_evidence
+    from analysis.publication.tables import corpus_evidence
 
     exercise = Exercise.open(SHIPPED)
     variables = exercise.variables()
     codebook = REPO / "corpus" / "codebook.yaml"
     codings = pd.DataFrame({"code": ["leviers/commande-publique", "leviers/commande-publique", "leviers/scic", "acteurs"]})
-    shown = variable_evidence(variables, SHIPPED / "variables.csv", codebook, codings).set_index("code")
+    shown = corpus_evidence(variables, SHIPPED / "variables.csv", codebook, codings).set_index("code")
     assert shown.loc["CP", "extracts"] == 2 and shown.loc["SCIC", "extracts"] == 1
     assert shown.loc["CP", "evidence"] == "Commande publique responsable"  # the label, not the path
     assert (shown["evidence"] != "").all(), "every shipped variable points to the codebook"
     broken = variables.copy()
     broken.loc[2, "evidence"] = "leviers/inexistant"
     with pytest.raises(InputError) as error:
-        variable_evidence(broken, SHIPPED / "variables.csv", codebook, codings)
+        corpus_evidence(broken, SHIPPED / "variables.csv", codebook, codings)
     assert "« leviers/inexistant » absente du livre de codes" in error.value.reason
     assert error.value.where == "ligne 4, colonne evidence"
+
+
+def test_the_storylines_point_to_their_evidence_and_levers_to_the_windtunnel():
+    from analysis.prospective.strategy import robustness
+    from analysis.publication.tables import corpus_evidence, windtunnel_table
+
+    exercise = Exercise.open(SHIPPED)
+    named = exercise.named_scenarios()
+    codebook = REPO / "corpus" / "codebook.yaml"
+    codings = pd.DataFrame({"code": ["leviers/commande-publique", "leviers/commande-publique", "leviers/scic", "acteurs"]})
+    shown = corpus_evidence(named, SHIPPED / "scenarios.csv", codebook, codings, key="name").set_index("name")
+    assert (shown["evidence"] != "").all(), "every storyline points to the codebook"
+    assert shown.loc["Transition coopérative", "extracts"] >= 1
+    shown_windtunnel = windtunnel_table(exercise.windtunnel()).set_index("Levier")
+    lever = "Garder un socle de coopération face à la polarisation"
+    assert shown_windtunnel.loc[lever, "Robustesse"] == "fonctionne dans tous les scénarios"
+    assert shown_windtunnel.loc["Financer la coopération dans la durée", "Repli et marginalisation"] == "ne fonctionne pas"
+    assert list(robustness(exercise.windtunnel())["robustness"]).count("tous") == 1
+
+
+@pytest.mark.parametrize("cell, message", [("3", "valeur « 3 » invalide"), ("oui", "valeur « oui » invalide")])
+def test_a_bad_windtunnel_names_the_line_and_the_column(tmp_path, cell, message):
+    folder = tmp_path / "exercice"
+    shutil.copytree(SHIPPED, folder)
+    path = folder / "windtunnel.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[2] = lines[2].rsplit(",", 1)[0] + f",{cell}"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(InputError) as error:
+        Exercise.open(folder).windtunnel()
+    assert message in error.value.reason and error.value.where == "ligne 3, colonne Repli et marginalisation"
+    lines[2] = "Un levier inconnu,2,2,2"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match="absent de levers.csv"):
+        Exercise.open(folder).windtunnel()

@@ -279,11 +279,14 @@ class Exercise:
 
     def named_scenarios(self) -> pd.DataFrame:
         """The scenarios the group named (``scenarios.csv``, optional): ``name``, ``storyline`` (a
-        short narrative) and the variant of each descriptor; checked against the descriptors."""
+        short narrative), ``evidence`` (codebook paths supporting it, optional) and the variant of
+        each descriptor; checked against the descriptors."""
         path = table_path(self.folder, "scenarios")
         if path is None:
-            return pd.DataFrame(columns=["name", "storyline"])
+            return pd.DataFrame(columns=["name", "storyline", "evidence"])
         table = read_listing(path, ["name", "storyline"], key="name")
+        if "evidence" not in table.columns:
+            table["evidence"] = ""
         descriptors = self.descriptors()
         names = list(dict.fromkeys(descriptors["descriptor"]))
         missing = [d for d in names if d not in table.columns]
@@ -295,13 +298,13 @@ class Exercise:
                 if row[d] not in variants[d]:
                     raise InputError(path, f"variante « {row[d]} » inconnue pour « {d} » "
                                      f"(variantes : {', '.join(sorted(variants[d]))})", f"ligne {number}, colonne {d}")
-        return table[["name", "storyline", *names]]
+        return table[["name", "storyline", "evidence", *names]]
 
     def scenario_names(self, found: pd.DataFrame) -> list[str]:
         """The group's name of each consistent scenario of ``found`` (a scenario named in
         ``scenarios.csv`` with the same variant of every descriptor), else « Scénario k »."""
         named = self.named_scenarios()
-        descriptors = [c for c in named.columns if c not in ("name", "storyline")]
+        descriptors = [c for c in named.columns if c not in ("name", "storyline", "evidence")]
         by_variants = {tuple(row[d] for d in descriptors): row["name"] for row in named.to_dict("records")}
         return [by_variants.get(tuple(row.get(d) for d in descriptors), f"Scénario {k}")
                 for k, row in enumerate(found.to_dict("records"), start=1)]

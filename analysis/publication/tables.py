@@ -43,22 +43,23 @@ def corpus_summary(inventory: pd.DataFrame) -> Element:
         "ou non publiable(s) sont comptés ici mais ne sont pas décrits dans ce livre.")
 
 
-def variable_evidence(variables: pd.DataFrame, variables_path, codebook_path, codings: pd.DataFrame) -> pd.DataFrame:
-    """Each variable with the codes of its ``evidence`` (codebook paths separated by « ; ») and the
-    number of coded extracts that support it (its codes and their sub-codes); a code the codebook
-    lacks is an error naming the line of ``variables.csv``."""
+def corpus_evidence(table: pd.DataFrame, path, codebook_path, codings: pd.DataFrame, key: str = "code") -> pd.DataFrame:
+    """Each row of an exercise's table (variables, named scenarios) with the codes of its
+    ``evidence`` (codebook paths separated by « ; ») and the number of coded extracts that support
+    it (its codes and their sub-codes); a code the codebook lacks is an error naming the line of
+    the table's file ``path``."""
     labels = dict(zip(*(load_codebook(codebook_path)[column] for column in ("path", "label"))))
     rows = []
-    for number, row in enumerate(variables.to_dict("records"), start=2):
+    for number, row in enumerate(table.to_dict("records"), start=2):
         codes = [code.strip() for code in str(row.get("evidence", "")).split(";") if code.strip()]
         unknown = [code for code in codes if code not in labels]
         if unknown:
-            raise InputError(variables_path, f"preuve « {unknown[0]} » absente du livre de codes "
-                                             "(corpus/codebook.yaml)", f"ligne {number}, colonne evidence")
+            raise InputError(path, f"preuve « {unknown[0]} » absente du livre de codes "
+                                   "(corpus/codebook.yaml)", f"ligne {number}, colonne evidence")
         supporting = {c for code in codes for c in with_descendants(code, labels)}
-        rows.append({"code": row["code"], "name": row["name"], "evidence": " ; ".join(labels[c] for c in codes),
+        rows.append({key: row[key], "evidence": " ; ".join(labels[c] for c in codes),
                      "extracts": int(codings["code"].isin(supporting).sum())})
-    return pd.DataFrame(rows, columns=["code", "name", "evidence", "extracts"])
+    return pd.DataFrame(rows, columns=[key, "evidence", "extracts"])
 
 
 def levers_html(levers: pd.DataFrame, robust: pd.Series | None = None) -> Element:
