@@ -41,7 +41,10 @@ Conventions
   ``merge_segments`` does (:func:`merge_segments`, rainette's test cases reproduced).
 * Results are deterministic: the only iterative part (ARPACK, for large classes) starts
   from a vector drawn from ``random_state`` (a fixed seed when it is ``None``); ties in the
-  cut scan and in the moves go to the first segment in ``X``.
+  cut scan and in the moves go to the first segment in ``X``. When the first eigenvalue of a
+  class's CA is repeated (groups of segments sharing no term), the axis is the projection of a
+  fixed vector on its eigenspace, not LAPACK's arbitrary choice, so the tree is the same on
+  every processor.
 
 Everything above follows rainette (its test cases are reproduced in ``tests/test_reinert.py``),
 with two deliberate differences: ``min_term_frequency`` (default 1: none) may drop rare terms

@@ -59,7 +59,7 @@ def first_axis_coordinates(M, random_state=None) -> tuple[np.ndarray, float]:
         else:
             gram = (A @ A.T).toarray() - np.outer(sqrt_r, sqrt_r)
         values, vectors = np.linalg.eigh(gram)
-        value, vector = values[-1], vectors[:, -1]
+        value, vector = values[-1], _canonical_first_vector(values, vectors)
     else:
         if on_columns:
             gram = LinearOperator((p, p), matvec=lambda v: s_transpose_times(s_times(v.ravel())),
@@ -78,6 +78,22 @@ def first_axis_coordinates(M, random_state=None) -> tuple[np.ndarray, float]:
     singular_value = float(np.sqrt(max(value, 0.0)))
     left = s_times(vector) if on_columns else vector
     return left / sqrt_r, singular_value
+
+
+def _canonical_first_vector(values: np.ndarray, vectors: np.ndarray) -> np.ndarray:
+    """The eigenvector of the largest eigenvalue, the same on every machine when that value is repeated.
+
+    Classes with no term in common (disjoint blocks of vocabulary) make the first eigenvalue of the
+    CA repeated; LAPACK then returns an arbitrary vector of its eigenspace, which changes with the
+    processor and the BLAS build, and the split with it. The projection of a fixed vector on that
+    eigenspace does not depend on the basis LAPACK chose.
+    """
+    tied = values >= values[-1] - 1e-9 * max(abs(values[-1]), 1.0)
+    if tied.sum() == 1:
+        return vectors[:, -1]
+    basis = vectors[:, tied]
+    projected = basis @ (basis.T @ np.linspace(1.0, 2.0, len(values)))
+    return projected / np.linalg.norm(projected)
 
 
 def correspondence_analysis(table, n_axes: int = 2) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
