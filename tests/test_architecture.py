@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "analysis"
 
-KERNEL = {"errors", "fsio", "textio"}
+KERNEL = {"errors", "fsio", "textio", "palette"}
 #: What each part of the package may import, besides itself and the kernel. The arrows run one
 #: way: cli, widgets and live → domain packages → corpus → text → kernel; prospective stands alone,
 #: and the live workshop's server serves it only.
@@ -109,3 +110,16 @@ def test_every_import_of_the_package_names_a_module_that_exists(path):
     """A relative import left pointing at an old place fails here, not only when its function runs."""
     missing = sorted(module for module in imported_modules(path) if not is_module(module, PACKAGE))
     assert not missing, f"{path.relative_to(PACKAGE)} importe des modules absents : {missing}"
+
+
+def test_the_palette_has_one_home():
+    """The colours of classes, coders, kinds and quadrants are written in ``palette`` only: a
+    figure, widget or view that wrote its own would drift from the others."""
+    from analysis import palette
+
+    named = {value.upper() for name, value in vars(palette).items() if name.isupper() and isinstance(value, str)}
+    assert len(named) == 9
+    strays = [f"{path.relative_to(PACKAGE)} : {colour}" for path in SOURCES if path.name != "palette.py"
+              for colour in re.findall(r"#[0-9A-Fa-f]{6}\b", path.read_text(encoding="utf-8"))
+              if colour.upper() in named - {"#000000"}]
+    assert not strays, strays

@@ -34,11 +34,17 @@ def _plant_scenarios(folder: Path) -> None:
                           ("levers", ["stake", "coalition", "instruments"])):
         path = exercise / f"{name}.csv"
         table = pd.read_csv(path, dtype=str, keep_default_na=False)
+        if name == "levers":
+            first_stake = table.loc[0, "stake"]
         for column in columns:
             table.loc[0, column] = f"{PAYLOAD} ({name}.{column})"
         if name == "levers":  # the levers of the first scenario, under its planted name
             table["scenario"] = table["scenario"].replace(first_scenario, f"{PAYLOAD} (scenarios.name)")
         table.to_csv(path, index=False)
+    # the wind-tunnelling names the planted lever and scenario as levers.csv and scenarios.csv do
+    windtunnel = pd.read_csv(exercise / "windtunnel.csv", dtype=str, keep_default_na=False)
+    windtunnel["lever"] = windtunnel["lever"].replace(first_stake, f"{PAYLOAD} (levers.stake)")
+    windtunnel.rename(columns={first_scenario: f"{PAYLOAD} (scenarios.name)"}).to_csv(exercise / "windtunnel.csv", index=False)
 
 
 def _plant_codebook(path: Path) -> None:

@@ -44,6 +44,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from .. import palette
 from ..errors import AtelierError
 from .tables import check_known, parse_cells, raise_problems, shown, square_labels, where
 
@@ -77,10 +78,10 @@ RESULT = "résultat"  # also called dépendante: low influence, high dependence
 AUTONOMOUS = "autonome"  # also called exclue: low influence, low dependence
 REGULATING = "régulatrice"  # near the centre of the plane (optional)
 
-#: The one palette of the plane (Okabe-Ito, safe for colour-blind readers), for every view of it:
-#: the book's figure, the presentation and the matrix editor.
-QUADRANT_COLOURS = {DETERMINANT: "#0072B2", RELAY: "#D55E00", RESULT: "#009E73", AUTONOMOUS: "#CC79A7",
-                    REGULATING: "#666666"}
+#: The quadrants' colours, for every view of the plane: the book's figure, the presentation and
+#: the matrix editor.
+QUADRANT_COLOURS = {DETERMINANT: palette.BLUE, RELAY: palette.VERMILLION, RESULT: palette.BLUISH_GREEN,
+                    AUTONOMOUS: palette.REDDISH_PURPLE, REGULATING: palette.GREY}
 
 
 class IndirectWarning(UserWarning):

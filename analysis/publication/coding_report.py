@@ -13,6 +13,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from ..coding.agreement import OVERALL, agreement
+from ..palette import categorical
 from .render import Element, bullets, code, figure_label, heading, join, strong
 from ..corpus.store import Corpus
 from .quotations import Quoter
@@ -20,7 +21,6 @@ from ..coding.store import CodingStore
 
 ORIGIN_CODING = "codage"
 ORIGIN_EXAMPLE = "exemple du livre de codes"
-_OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"] * 4
 
 
 def family_of(path: str) -> str:
@@ -57,7 +57,7 @@ def codings_by_family_figure(codebook: pd.DataFrame, codings: pd.DataFrame) -> F
     figure = Figure(figsize=(8, 0.5 * max(len(counts), 3) + 1), layout="constrained")
     axes = figure.subplots()
     counts.sort_values(list(counts.columns)).plot.barh(ax=axes, stacked=True, width=0.7,
-                                                       color=_OKABE_ITO[:len(counts.columns)])
+                                                       color=[categorical(i) for i in range(len(counts.columns))])
     axes.set_xlabel("Nombre de codages")
     axes.set_ylabel("")
     axes.set_title("Codages par famille de codes et par codeur")

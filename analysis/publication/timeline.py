@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 from matplotlib.figure import Figure
 
+from .. import palette
 from .render import Element, element, paragraph
 from .quotations import Quoter
 from ..corpus.segment import paragraph_spans, sentence_spans
@@ -172,8 +173,7 @@ KIND_EVENT = "événement"
 KIND_ACTION = "action"
 KINDS = (KIND_PUBLICATION, KIND_EVENT, KIND_ACTION)
 KIND_LABELS = {KIND_PUBLICATION: "Publication", KIND_EVENT: "Événement", KIND_ACTION: "Action"}
-#: Okabe–Ito colours, distinguishable with the common colour-vision deficiencies.
-KIND_COLOURS = {KIND_PUBLICATION: "#0072B2", KIND_EVENT: "#E69F00", KIND_ACTION: "#009E73"}
+KIND_COLOURS = {KIND_PUBLICATION: palette.BLUE, KIND_EVENT: palette.ORANGE, KIND_ACTION: palette.BLUISH_GREEN}
 
 _PUBLICATION_WORDS = re.compile(
     r"\b(?:publication|publi[ée]e?s?|publier|parution|paru(?:e|s|es)?|ouvrage|guide|étude|etude"

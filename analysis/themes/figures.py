@@ -10,12 +10,10 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from ..palette import categorical
 from .pipeline import Themes, shares_by
 from .reinert.ca import correspondence_analysis
 
-# Okabe-Ito then ColorBrewer Dark2: distinct for colour-blind readers, enough for 16 themes.
-PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#8C6D00", "#000000",
-           "#1B9E77", "#D95F02", "#7570B3", "#E7298A", "#66A61E", "#A6761D", "#666666", "#E6AB02"]
 
 
 METHOD_NAMES = {"reinert": "Reinert", "reinert-double": "double Reinert", "nmf": "NMF", "lda": "LDA",
@@ -28,7 +26,7 @@ def french_percent(value: float) -> str:
 
 
 def theme_colour(theme: int) -> str:
-    return PALETTE[(theme - 1) % len(PALETTE)]
+    return categorical(theme - 1)
 
 
 def _tree_layout(tree: pd.DataFrame) -> tuple[dict, dict, list[int]]:

@@ -8,6 +8,8 @@ import math
 
 import pandas as pd
 
+from ...palette import ORANGE, VERMILLION
+
 
 FONT = "DejaVu Sans, Liberation Sans, Arial, sans-serif"
 
@@ -16,9 +18,6 @@ TEXT_PX = 24  # smallest text, in SVG user units (1 unit = 1 CSS px at 1920×108
 
 
 CELL = 44
-
-
-VERMILLION, ORANGE = "#D55E00", "#E69F00"  # Okabe-Ito
 
 
 SCALE_COLOURS = ["#FFFFFF", "#C6DBEF", "#6BAED6", "#08519C"]  # 0..3, sequential blues

@@ -8,10 +8,11 @@ import math
 import pandas as pd
 
 from ...errors import AtelierError
+from ...palette import BLUISH_GREEN, VERMILLION
 from ...prospective.exercise import Exercise, table_path
 from ...prospective.micmac import AUTONOMOUS, DETERMINANT, QUADRANT_COLOURS, RELAY, RESULT, plane
 from .drawing import (
-    POTENTIAL_COLOUR, SCALE_COLOURS, VERMILLION, code_legend, escape, french_number, grid_svg, ink, mix, scale_colour,
+    POTENTIAL_COLOUR, SCALE_COLOURS, code_legend, escape, french_number, grid_svg, ink, mix, scale_colour,
     scale_legend,
     svg_open, svg_text,
 )
@@ -433,7 +434,7 @@ def _view_actors(context: Context) -> tuple[str, str]:
     return "Convergences entre acteurs (3CAA, positions pondérées par r*) et coalitions", figure + side
 
 
-CONVERGENCE_COLOUR, DIVERGENCE_COLOUR = "#009E73", VERMILLION  # Okabe-Ito bluish green, vermillion
+CONVERGENCE_COLOUR, DIVERGENCE_COLOUR = BLUISH_GREEN, VERMILLION
 
 
 def _actor_graph(matrix: pd.DataFrame, colour: str, label: str) -> tuple[str, float]:
