@@ -358,6 +358,11 @@ def _screenings(corpus: Corpus) -> dict[str, pd.DataFrame]:
     return {name: _read_screening(folder / f"{name}.csv") for name in reviewers(corpus)}
 
 
+def screening_counts(corpus: Corpus) -> dict[str, int]:
+    """How many references each reviewer has screened."""
+    return {name: len(frame) for name, frame in _screenings(corpus).items()}
+
+
 def screening_table(corpus: Corpus) -> pd.DataFrame:
     """One row per reference: each reviewer's decision, ``agreement``, ``final``, ``reason``.
 

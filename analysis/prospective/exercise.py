@@ -18,6 +18,7 @@ a table that cannot be used gives a French error naming the file, the row and th
 | ``scenarios`` | the named scenarios: ``name``, ``storyline``, ``evidence`` (optional, codebook paths), one variant per descriptor |
 | ``windtunnel`` | wind-tunnelling: ``lever`` (a stake of ``levers``) × named scenario, 0 does not work, 1 partly, 2 works, empty not assessed |
 | ``ratings/<participant>`` | individual ratings of the influence matrix (same shape) |
+| ``participants`` | who took part (optional): ``name``, ``organisation``, ``role`` (:data:`WORKSHOP_ROLES`), ``named`` (``oui`` only when the person agreed to be named in the publication) |
 """
 
 from __future__ import annotations
@@ -35,6 +36,9 @@ import yaml
 from ..errors import AtelierError, InputError
 from ..textio import decode_text
 from .tables import cell_values
+
+#: The roles of ``participants.csv``: who facilitated a workshop, who took part in it.
+WORKSHOP_ROLES = ("animation", "participation")
 
 ILLUSTRATIVE = "illustratif"
 ILLUSTRATIVE_NOTICE = ("Valeurs illustratives, tirées du corpus par l’équipe : elles seront remplacées "
@@ -308,6 +312,28 @@ class Exercise:
         by_variants = {tuple(row[d] for d in descriptors): row["name"] for row in named.to_dict("records")}
         return [by_variants.get(tuple(row.get(d) for d in descriptors), f"Scénario {k}")
                 for k, row in enumerate(found.to_dict("records"), start=1)]
+
+    def participants(self) -> pd.DataFrame:
+        """Who took part in the workshops (``participants.csv``, optional): ``name``,
+        ``organisation``, ``role`` and ``named``, true only for those who agreed to be named in the
+        publication (``oui``; empty or ``non``: not named, the default)."""
+        path = table_path(self.folder, "participants")
+        if path is None:
+            return pd.DataFrame(columns=["name", "organisation", "role", "named"])
+        table = read_listing(path, ["name", "role"], key="name")
+        for column in ("organisation", "named"):
+            if column not in table.columns:
+                table[column] = ""
+        for number, row in enumerate(table.to_dict("records"), start=2):
+            if row["role"].strip() not in WORKSHOP_ROLES:
+                raise InputError(path, f"rôle « {row['role']} » inconnu (rôles : {', '.join(WORKSHOP_ROLES)})",
+                                 f"ligne {number}, colonne role")
+            if row["named"].strip().lower() not in {"", "oui", "non"}:
+                raise InputError(path, f"« {row['named']} » : attendu « oui » (la personne accepte d’être nommée) "
+                                       "ou « non »", f"ligne {number}, colonne named")
+        table["role"] = table["role"].str.strip()
+        table["named"] = table["named"].str.strip().str.lower() == "oui"
+        return table[["name", "organisation", "role", "named"]]
 
     def windtunnel(self) -> pd.DataFrame:
         """The wind-tunnelling (``windtunnel.csv``): one row per lever (its stake), one column per

@@ -116,7 +116,8 @@ def _under(path: Path, root: Path) -> tuple[str, ...] | None:
 
 
 def input_roots(reads: Iterable[str], corpus: list[Path], scenarios: Path) -> list[str]:
-    """The inputs behind a chapter's reads: top-level corpus entries and exercise folders.
+    """The inputs behind a chapter's reads: top-level corpus entries, exercise folders, and the
+    book's own files (the contributors page reads the chapters' authors).
 
     A whole entry counts, not the files read in it, so that a file added to a folder the chapter
     read (a new text, a new coder's log, a new screening file) changes its fingerprint.
@@ -135,6 +136,8 @@ def input_roots(reads: Iterable[str], corpus: list[Path], scenarios: Path) -> li
             parts = _under(path, scenarios)
             if parts:
                 roots.add(str(scenarios / parts[0]))
+            elif path.is_file() and (path == REPOSITORY / "_toc.yml" or _under(path, REPOSITORY / "book")):
+                roots.add(str(path))
     return sorted(roots)
 
 

@@ -45,11 +45,16 @@ def _paragraph_starts(text: str) -> list[int]:
     return [start for start, _ in paragraph_spans(text)]
 
 
-def passage_href(doc_id: str, start: int, text: str) -> str:
-    """Link (relative to a page of ``book/``) to the paragraph of ``text`` holding ``start``."""
+def passage_anchor(doc_id: str, start: int, text: str) -> str:
+    """The anchor, in the documents annex, of the paragraph of ``text`` holding ``start``."""
     starts = _paragraph_starts(text)
     index = max(bisect_right(starts, start) - 1, 0)
-    return f"{DOCUMENTS_PAGE}#{paragraph_anchor(doc_id, starts[index] if starts else 0)}"
+    return paragraph_anchor(doc_id, starts[index] if starts else 0)
+
+
+def passage_href(doc_id: str, start: int, text: str) -> str:
+    """Link (relative to a page of ``book/``) to the paragraph of ``text`` holding ``start``."""
+    return f"{DOCUMENTS_PAGE}#{passage_anchor(doc_id, start, text)}"
 
 
 class Quoter:
@@ -83,21 +88,75 @@ class Quoter:
         """Document text as the book may show it: masked and pseudonymised."""
         return published_text(text, self.names)
 
-    def provenance(self, doc_id: str, start: int, end: int) -> Element:
-        """« Title (doc_id), caractères start–end » as a link to the passage."""
+    def check_quotable(self, doc_id: str) -> None:
+        if doc_id not in self._documents.index:
+            raise AtelierError(f"document « {doc_id} » absent du corpus (corpus/documents.csv)")
         if not self.allow_private and not self.is_public(doc_id):
             raise AtelierError(f"le document « {doc_id} » est privé ou sans consentement de publication : "
                                "il ne peut pas être cité dans le livre")
-        return link(passage_href(doc_id, start, self.text(doc_id)),
-                    self.shown(str(self._documents.at[doc_id, "title"])), " (", code(doc_id),
+
+    def title(self, doc_id: str) -> str:
+        return self.shown(str(self._documents.at[doc_id, "title"]))
+
+    def provenance(self, doc_id: str, start: int, end: int) -> Element:
+        """« Title (doc_id), caractères start–end » as a link to the passage."""
+        self.check_quotable(doc_id)
+        return link(passage_href(doc_id, start, self.text(doc_id)), self.title(doc_id), " (", code(doc_id),
                     f"), caractères {start}–{end}", class_="provenance")
+
+    def quoted_text(self, doc_id: str, start: int, end: int) -> str:
+        """The passage as a quotation shows it: one line, Markdown bold dropped, masked, pseudonymised."""
+        return self.shown(" ".join(self.text(doc_id)[start:end].replace(BOLD, "").split()))
 
     def quotation(self, doc_id: str, start: int, end: int, quote: str | None = None) -> Element:
         """« quotation » followed by its provenance; ``quote`` defaults to the text at the offsets."""
         provenance = self.provenance(doc_id, start, end)
-        quote = self.text(doc_id)[start:end] if quote is None else quote
-        shown = " ".join(quote.replace(BOLD, "").split())
-        return join([element("q", self.shown(shown), class_="corpus-quote"), " — ", provenance])
+        shown = self.quoted_text(doc_id, start, end) if quote is None else self.shown(" ".join(quote.replace(BOLD, "").split()))
+        return join([element("q", shown, class_="corpus-quote"), " — ", provenance])
+
+
+#: In an author's quotation, « […] » (or « [...] ») leaves out the words between two parts.
+ELLIPSIS = re.compile(r"\s*\[(?:…|\.\.\.)\]\s*")
+
+
+def _comparable(text: str) -> tuple[str, list[int]]:
+    """``text`` with Markdown bold dropped and every run of white space one space, and for each
+    character kept its offset in ``text``."""
+    kept: list[str] = []
+    offsets: list[int] = []
+    index = 0
+    while index < len(text):
+        if text.startswith(BOLD, index):
+            index += len(BOLD)
+            continue
+        character = text[index]
+        if character.isspace():
+            if kept and kept[-1] != " ":
+                kept.append(" ")
+                offsets.append(index)
+        else:
+            kept.append(character)
+            offsets.append(index)
+        index += 1
+    return "".join(kept), offsets
+
+
+def find_passage(text: str, quoted: str) -> tuple[int, int] | None:
+    """The offsets in ``text`` of the words an author quoted (white space and Markdown bold
+    ignored; « […] » between parts leaves words out), first occurrence; ``None`` if absent. The
+    quotation is anchored by its words, not by offsets, so it survives a new version of the document."""
+    comparable, offsets = _comparable(text)
+    parts = [" ".join(part.split()) for part in ELLIPSIS.split(quoted.strip()) if part.strip()]
+    if not parts:
+        return None
+    position, start = 0, None
+    for part in parts:
+        found = comparable.find(part, position)
+        if found < 0:
+            return None
+        start = found if start is None else start
+        position = found + len(part)
+    return offsets[start], offsets[position - 1] + 1
 
 
 def _annex_paragraph(text: str, quoter: Quoter) -> Element:
