@@ -141,3 +141,13 @@ def test_a_private_or_withdrawn_document_is_refused(tmp_path, corpus, column, va
     assert "chapitre.md, ligne 9" in result.stderr and "privé ou sans consentement de publication" in result.stderr
     assert not (source / "_build" / "html" / "chapitre.html").exists() or QUOTED not in (
         source / "_build" / "html" / "chapitre.html").read_text(encoding="utf-8")
+
+
+def test_the_chapter_template_builds_as_it_is(tmp_path, corpus):
+    """The template authors copy (book/modele-chapitre.md) quotes, filters, draws and cites."""
+    source = _project(tmp_path, (REPO / "book" / "modele-chapitre.md").read_text(encoding="utf-8"))
+    result = _build(source, corpus)
+    assert result.returncode == 0, result.stderr[-3000:]
+    html = (source / "_build" / "html" / "chapitre.html").read_text(encoding="utf-8")
+    assert f"« {QUOTED} »" in html and "Par Prénom Nom (rédaction – version originale, analyse formelle)" in html
+    assert 'alt="Le nombre de documents publics du corpus par genre et par année"' in html

@@ -68,7 +68,23 @@ def test_literature_chapter_cites_the_works_the_corpus_names(built_book):
     assert "Jean-Louis Laville et Laurent Fraisse" in page and "20 ans de politiques publiques ESS" in page
     assert page.count('class="citation"') == 0 or "Bibliographie" in page
     assert " and " not in page.split("Bibliographie", 1)[1].split("Précédent", 1)[0]
-    assert re.search(r'<img [^>]*src="\.\./_images/[0-9a-f]+\.png"', page), "PRISMA figure"
+    assert "Aucune des 5 références n’est encore examinée : le flux PRISMA" in page, "no empty PRISMA flow"
+    assert not re.search(r'<img [^>]*src="\.\./_images/[0-9a-f]+\.png"', page)
+
+
+def test_every_figure_has_a_number_a_caption_and_a_text_alternative(built_book):
+    from bs4 import BeautifulSoup
+
+    images = []
+    for page in sorted((built_book / "book").glob("*.html")):
+        for image in BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser").select("article img"):
+            images.append(page.name)
+            figure = image.find_parent("figure")
+            assert figure is not None and figure.find("figcaption"), f"{page.name} : {image['src']} sans légende"
+            assert re.match(r"Figure \d+", figure.find("figcaption").get_text(" ", strip=True)), page.name
+            alt = image.get("alt", "")
+            assert len(alt) > 30 and not alt.endswith((".png", ".svg")), f"{page.name} : texte alternatif « {alt} »"
+    assert {"corpus.html", "scenarios.html", "themes.html", "timeline.html", "guide-auteurs.html"} <= set(images)
 
 
 def test_timeline_chapter_quotes_with_provenance(built_book):
@@ -118,7 +134,7 @@ def test_every_figure_of_every_page_exists(built_book):
             image = (page.parent / source).resolve()
             assert image.is_file() and image.stat().st_size > 1_000, f"{page.name}: {source}"
             figures[page.stem] = figures.get(page.stem, 0) + 1
-    expected = {"corpus": 1, "literature": 1, "timeline": 1, "themes": 3, "scenarios": 1}
+    expected = {"corpus": 1, "timeline": 1, "themes": 3, "scenarios": 1, "guide-auteurs": 1}  # no PRISMA before screening
     assert all(figures.get(chapter, 0) >= count for chapter, count in expected.items()), figures
 
 
@@ -211,3 +227,13 @@ def test_screenshots_of_the_book(built_book):
         assert 0 <= box["y"] < 1000, "the quoted paragraph is scrolled into view"
         page.screenshot(path=artifacts / "livre-citation-dans-le-corpus.png")
         browser.close()
+
+
+def test_every_page_says_it_is_a_working_edition_and_the_home_page_the_state_of_the_research(built_book):
+    """No edition is declared in the repository: every page says so; the home page says what is done."""
+    for page in ["book/intro.html", "book/corpus.html", "book/contributors.html"]:
+        text = html.unescape((built_book / page).read_text(encoding="utf-8"))
+        assert "Édition de travail" in text, page
+    intro = html.unescape((built_book / "book" / "intro.html").read_text(encoding="utf-8"))
+    assert "12 documents, dont 10 publics" in intro and "aucun codage pour l’instant" in intro
+    assert "aucune des 5 références n’est encore examinée" in intro and "aucun tour clos" in intro

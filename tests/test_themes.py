@@ -126,6 +126,8 @@ def test_figures_are_drawn_with_french_labels(seed_copy, tmp_path):
         texts = " ".join([t.get_text() for axes in figure.axes for t in axes.texts + axes.get_xticklabels()]
                          + [axes.get_title(loc=loc) for axes in figure.axes for loc in ("left", "center")])
         assert "Classe" in texts, name
+        if name.startswith("themes-par-"):  # the classes are named by their forms, not only numbered
+            assert f"Classe 1 : {themes.labels_of_themes(3)[1]}" in texts, name
 
 
 def test_cli_themes_writes_tables_and_figures(seed_copy):

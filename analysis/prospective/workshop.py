@@ -332,3 +332,15 @@ def _csv(table: pd.DataFrame) -> str:
     buffer = io.StringIO()
     table.to_csv(buffer, index=False, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
     return buffer.getvalue()
+
+
+def held_rounds(folder: Path | str) -> pd.DataFrame:
+    """The live workshop's rounds of an exercise, read without touching its state: ``round``,
+    ``kind``, ``closed`` and ``participants`` (how many answered)."""
+    rows = []
+    for meta_path in sorted(Path(folder).glob("ratings/*/round.yaml")):
+        meta = yaml.safe_load(meta_path.read_text(encoding="utf-8")) or {}
+        rows.append({"round": meta_path.parent.name, "kind": meta.get("kind", "influence"),
+                     "closed": bool(meta.get("closed")),
+                     "participants": len(list((meta_path.parent / "answers").glob("*.csv")))})
+    return pd.DataFrame(rows, columns=["round", "kind", "closed", "participants"])

@@ -264,7 +264,8 @@ class AnalysisFigureDirective(_CorpusMixin, SphinxDirective):
         image = nodes.image(uri=uri, alt=self.options["alt"].strip())
         node = nodes.figure("", image, nodes.caption("", caption), classes=["atelier-figure"])
         self.set_source_info(node)
-        self.add_name(node)
+        # an id gives the figure its number (numfig), as a named MyST figure has
+        node["ids"].append(nodes.make_id(f"figure-{name}-{self.env.new_serialno('atelier-figure')}"))
         return [node]
 
 

@@ -131,3 +131,26 @@ def influence_plane_figure(plane: Plane) -> Figure:
     axes.set_ylabel("Influence indirecte (% du total)")
     axes.set_title(f"Plan influence / dépendance indirectes (matrice à la puissance {power})")
     return figure
+
+
+def research_state(documents: pd.DataFrame, codings: pd.DataFrame, prisma: dict, rounds: pd.DataFrame) -> pd.DataFrame:
+    """Where the research stands, for the home page: each step, what is done, how to go on.
+
+    ``documents`` is the corpus's inventory (with ``publishable``), ``codings`` the current
+    codings, ``prisma`` :func:`~analysis.corpus.literature.prisma_counts`, ``rounds`` the live
+    workshops' rounds of every exercise (:func:`~analysis.prospective.workshop.held_rounds`).
+    """
+    public = int(documents["publishable"].sum())
+    coded = (f"{len(codings)} codages par {codings['coder'].nunique()} codeur(s) sur {codings['doc_id'].nunique()} "
+             "document(s)") if not codings.empty else "aucun codage pour l’instant"
+    screened = (f"{prisma['screened']} référence(s) examinée(s) sur {prisma['unique']}, {prisma['included']} retenue(s)"
+                if prisma["screened"] else f"aucune des {prisma['unique']} références n’est encore examinée")
+    closed = rounds[rounds["closed"]]
+    held = (f"{len(closed)} tour(s) clos, jusqu’à {int(closed['participants'].max())} participant(s)" if not closed.empty
+            else "aucun tour clos : les valeurs des scénarios sont illustratives")
+    return pd.DataFrame([
+        ("Corpus", f"{len(documents)} documents, dont {public} publics", "atelier ingest"),
+        ("Codage", coded, "l’annotateur (notebooks/02-coder) ou atelier code"),
+        ("Revue de littérature", screened, "notebooks/01-corpus (examen des références)"),
+        ("Ateliers de prospective", held, "atelier live scenarios/<exercice>"),
+    ], columns=["Étape", "Où en est la recherche", "Pour avancer"])

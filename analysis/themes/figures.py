@@ -111,7 +111,8 @@ def theme_share_heatmap(themes: Themes, attribute: str, title: str, colour_label
                     layout="constrained")
     axes = figure.subplots()
     image = axes.imshow(shares.to_numpy(), cmap="Blues", vmin=0, aspect="auto")
-    axes.set_xticks(range(shares.shape[1]), [f"Classe {t}" for t in shares.columns], rotation=45, ha="right")
+    names = themes.labels_of_themes(3)
+    axes.set_xticks(range(shares.shape[1]), [f"Classe {t} : {names.get(t, '')}" for t in shares.columns], rotation=45, ha="right")
     axes.set_yticks(range(shares.shape[0]), shares.index)
     for (row, column), value in np.ndenumerate(shares.to_numpy()):
         axes.text(column, row, f"{100 * value:.0f} %", ha="center", va="center", fontsize=8,
