@@ -25,6 +25,10 @@ RULE = {rule.name: rule.apply for rule in RULES}
     ("paragraphes_coupes", "La commune soutient\nles coopératives.\nElle agit.\n- p.62\nïkos",
      "La commune soutient les coopératives.\nElle agit.\n- p.62\nïkos", 1),
     ("puces", "  • un\n▪ deux\n● trois", "- un\n- deux\n- trois", 3),
+    ("boutons_web", "Fin.\n\nfleche 2 avant   Feuilleter l’étude\nIcône droite Visiter le site\nLa flèche du temps.\n"
+                    "Icône de la coopération.\nFlèche 3 vers la réussite d’un projet porté par des dizaines de collectivités.",
+     "Fin.\n\nLa flèche du temps.\nIcône de la coopération.\n"
+     "Flèche 3 vers la réussite d’un projet porté par des dizaines de collectivités.", 2),
     ("blocs_dupliques",
      "Titre\n\nUn paragraphe répété mot pour mot.\n\nSuite aussi.\n\nUn paragraphe répété mot pour mot.\n\nSuite aussi.\n\nFin",
      "Titre\n\nUn paragraphe répété mot pour mot.\n\nSuite aussi.\n\nFin", 1),

@@ -96,6 +96,8 @@ def test_seed_events_columns_and_count(seed_events):
     assert len(seed_events) >= 20
     assert set(seed_events["kind"]) <= set(KINDS)
     assert seed_events["sentence"].is_unique
+    # the plan repeats « Autres contributeurs : … en 2022 », once with a final period: one entry
+    assert seed_events["sentence"].str.startswith("Autres contributeurs : Laurent Dubost").sum() == 1
 
 
 def test_seed_events_spans_match_texts(seed_events):

@@ -193,6 +193,19 @@ def _bullets(text: str) -> tuple[str, int]:
     return _BULLET.subn("- ", text)
 
 
+#: A whole line made of an icon's alternative text with its number or place (« fleche 2 avant »,
+#: « icône droite ») and the label of the link it decorates (at most eight words): what a web
+#: page's buttons leave in its text. Without a number or a place, « flèche » or « icône » may be prose.
+_ICON_LINK_LINE = re.compile(
+    r"^[ \t]*(?:fl[eè]che|ic[oô]ne|picto(?:gramme)?)(?:[ \t]+(?:\d+|avant|apr[eè]s|droite|gauche|haut|bas))+"
+    r"(?:[ \t]+\S+){0,8}[ \t]*$\n?", re.MULTILINE | re.IGNORECASE)
+
+
+def _icon_links(text: str) -> tuple[str, int]:
+    """Lines left by a web page's buttons (an icon's text then a link's label) are removed."""
+    return _ICON_LINK_LINE.subn("", text)
+
+
 _MAX_REPEATED_BLOCK = 30
 
 
@@ -253,6 +266,8 @@ RULES: list[CleaningRule] = [
     CleaningRule("cesures", "Mots coupés en fin de ligne par un trait d’union recollés.", _hyphenation),
     CleaningRule("paragraphes_coupes", "Paragraphes coupés en plusieurs lignes recollés (la ligne suivante commence par une minuscule).", _broken_paragraphs),
     CleaningRule("puces", "Puces (•, ▪, ●…) normalisées en « - ».", _bullets),
+    CleaningRule("boutons_web", "Lignes laissées par les boutons d’une page web (« fleche 2 avant Feuilleter l’étude » : "
+                 "le texte d’une icône puis l’intitulé du lien) supprimées.", _icon_links),
     CleaningRule("blocs_dupliques", "Paragraphes ou blocs répétés immédiatement gardés une seule fois.", _duplicated_blocks),
     CleaningRule("espaces", "Tabulations, espaces multiples ou en fin de ligne, lignes vides en excès.", _whitespace),
 ]

@@ -160,14 +160,15 @@ def find_passage(text: str, quoted: str) -> tuple[int, int] | None:
 
 
 def _annex_paragraph(text: str, quoter: Quoter) -> Element:
-    """A corpus paragraph as the annex shows it: its Markdown bold as bold, its line breaks kept."""
+    """A corpus paragraph as the annex shows it: its Markdown bold as bold (a marker left without
+    its pair in the source is dropped), its line breaks kept."""
     parts: list = []
     for index, piece in enumerate(_BOLD_SPAN.split(quoter.shown(text))):
         lines = piece.split("\n")
         for number, line in enumerate(lines):
             if number:
                 parts.append(element("br"))
-            parts.append(element("strong", line) if index % 2 else line)
+            parts.append(element("strong", line) if index % 2 else line.replace(BOLD, ""))
     return element("span", *parts)
 
 

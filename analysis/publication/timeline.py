@@ -215,7 +215,8 @@ def sentence_units(text: str) -> list[tuple[int, int]]:
 
 
 def _dedup_key(sentence: str) -> str:
-    return " ".join(sentence.replace("**", "").split()).casefold()
+    """The same mention whatever its bold, spacing, case and final punctuation."""
+    return " ".join(sentence.replace("**", "").split()).strip(" .;:,!…").casefold()
 
 
 def dated_events(corpus: "Corpus", include_private: bool = False) -> pd.DataFrame:
@@ -224,7 +225,8 @@ def dated_events(corpus: "Corpus", include_private: bool = False) -> pd.DataFram
     Documents that are not publishable (:func:`~analysis.corpus.store.publishable`: private, or
     consent internal or withdrawn) are left out unless ``include_private``. ``date`` is the first
     date of the sentence, as precise as the text; ``text[start:end] == sentence`` in code points.
-    Sentences repeated word for word (within or across documents) are kept once, the first time.
+    Sentences repeated word for word (within or across documents, final punctuation aside) are
+    kept once, the first time.
     """
     from ..corpus.store import publishable
 
