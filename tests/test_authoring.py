@@ -50,6 +50,11 @@ Comme l’écrit le plan, {{extrait}}`CODING`.
 Le plan des influences indirectes.
 ```
 
+```{{figure-atelier}} classes-genres
+:alt: La part des segments de chaque genre de document qui relève de chaque classe lexicale
+Les classes selon le genre.
+```
+
 ```{{tableau-atelier}} soufflerie
 Chaque levier dans chaque scénario.
 ```
@@ -105,6 +110,7 @@ def test_an_authored_chapter_quotes_the_corpus_through_every_role_and_directive(
     assert "Aucun extrait public n’est encore codé « " in html, "a code without extracts says so"
     assert 'alt="Les variables de l’exercice placées' in html and "Le plan des influences indirectes." in html
     assert (source / "_build" / "atelier-figures" / "plan-micmac.png").exists()
+    assert (source / "_build" / "atelier-figures" / "classes-genres.png").stat().st_size > 10_000
     assert "Garder un socle de coopération face à la polarisation" in html and "fonctionne dans tous les scénarios" in html
     assert "rtes_vingt_ans_2021" in html or "RTES" in html
     assert "Par Claire Exemple (rédaction – version originale, analyse formelle) et Jean Dupont" in html

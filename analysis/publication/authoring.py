@@ -57,6 +57,7 @@ from sphinx.errors import ExtensionError
 from sphinx.util.docutils import SphinxDirective, SphinxRole
 
 from ..corpus.store import Corpus
+from ..themes.figures import dendrogram_figure, theme_genre_heatmap, theme_year_heatmap
 from ..errors import AtelierError
 from .contributors import chapter_authors, credits_line
 from .quotations import Quoter, find_passage, passage_anchor
@@ -89,6 +90,14 @@ def _genre_year_figure():
     return genre_year_figure(inventory[inventory["publishable"]]), [corpus.documents_csv]
 
 
+def _themes_figure(draw):
+    def figure():
+        from .theme_tables import book_themes
+        corpus = Corpus.open()
+        return draw(book_themes(corpus)), [corpus.documents_csv]
+    return figure
+
+
 def _windtunnel_table():
     from .tables import windtunnel_table
     exercise = _exercise()
@@ -102,7 +111,10 @@ def _scenarios_table():
 
 
 #: name → function returning (matplotlib figure, files it read)
-FIGURES: dict[str, Callable] = {"plan-micmac": _plane_figure, "genres-annees": _genre_year_figure}
+FIGURES: dict[str, Callable] = {"plan-micmac": _plane_figure, "genres-annees": _genre_year_figure,
+                                "arbre-classes": _themes_figure(dendrogram_figure),
+                                "classes-annees": _themes_figure(theme_year_heatmap),
+                                "classes-genres": _themes_figure(theme_genre_heatmap)}
 #: name → function returning (DataFrame, files it read)
 TABLES: dict[str, Callable] = {"soufflerie": _windtunnel_table, "scenarios": _scenarios_table}
 

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+from ..errors import AtelierError
 from ..themes.figures import french_percent, theme_colour
-from ..themes.pipeline import Themes, characteristic_passages, class_terms
+from ..themes.pipeline import Themes, characteristic_passages, class_terms, names_among_top_forms, run_themes
 from .render import Element, bullets, element, heading, join
+
+
+def book_themes(corpus) -> Themes:
+    """The classification the book shows (the themes chapter and authors' figures): Reinert, six
+    classes, public documents only, refused if a person's name is among the classes' forms."""
+    themes = run_themes(corpus, "reinert", k=6, include_private=False, random_state=0)
+    leaked = names_among_top_forms(themes, n=10)
+    if leaked:
+        raise AtelierError(f"des noms de personnes figurent parmi les formes caractéristiques : {sorted(leaked)}")
+    return themes
 
 
 def class_terms_html(themes: Themes, n_terms: int = 10) -> Element:
