@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from analysis.cli.main import main
-from analysis.publication.editions import book_edition, edition_notice, read_editions
+from analysis.publication.editions import book_edition, edition_notice, editions_html, read_editions
 from conftest import REPO, copy_seed_corpus, snapshot
 
 
@@ -84,6 +84,9 @@ def test_an_edition_is_tagged_cited_and_lists_what_changed_since_the_last(reposi
                        "chapters": ["modifié : book/levers.md"]}
     assert "Note interne secrète" not in (repository / "editions.yaml").read_text(encoding="utf-8")
     assert "1er janvier 2027" in out
+    shown = str(editions_html(repository))
+    assert shown.index("Édition 1.1 du 1er janvier 2027") < shown.index("Édition 1.0 du 6 décembre 2026")
+    assert "ajouté : Nouveau plan (nouveau-plan)" in shown and "marie : 2 événements de codage" in shown
 
 
 @pytest.mark.parametrize("number, message", [("v1", "numéro d’édition « v1 » invalide"),

@@ -42,6 +42,8 @@ SCENARIOS_ENV = "ATELIER_SCENARIOS"
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
 REPOSITORY = PACKAGE_DIR.parent
 RECORDS_FOLDER = "atelier-inputs"
+#: Files of the repository's root that chapters read.
+BOOK_FILES = {"_toc.yml", "editions.yaml"}
 #: Corpus entries that are caches of other entries (segments by text hash), not inputs.
 DERIVED_ENTRIES = {"derived"}
 
@@ -117,7 +119,7 @@ def _under(path: Path, root: Path) -> tuple[str, ...] | None:
 
 def input_roots(reads: Iterable[str], corpus: list[Path], scenarios: Path) -> list[str]:
     """The inputs behind a chapter's reads: top-level corpus entries, exercise folders, and the
-    book's own files (the contributors page reads the chapters' authors).
+    book's own files (the contributors page reads the chapters' authors and the editions).
 
     A whole entry counts, not the files read in it, so that a file added to a folder the chapter
     read (a new text, a new coder's log, a new screening file) changes its fingerprint.
@@ -136,7 +138,7 @@ def input_roots(reads: Iterable[str], corpus: list[Path], scenarios: Path) -> li
             parts = _under(path, scenarios)
             if parts:
                 roots.add(str(scenarios / parts[0]))
-            elif path.is_file() and (path == REPOSITORY / "_toc.yml" or _under(path, REPOSITORY / "book")):
+            elif path.is_file() and (path.parent == REPOSITORY and path.name in BOOK_FILES or _under(path, REPOSITORY / "book")):
                 roots.add(str(path))
     return sorted(roots)
 

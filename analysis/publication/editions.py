@@ -31,6 +31,7 @@ import yaml
 from ..corpus.store import publishable
 from ..errors import AtelierError, InputError
 from ..fsio import atomic_write_bytes
+from .render import Element, bullets, heading, join, paragraph, strong
 
 EDITIONS_FILE = "editions.yaml"
 CITATION_FILE = "CITATION.cff"
@@ -96,6 +97,22 @@ def edition_notice(root: Path) -> str:
     editions = read_editions(root)
     since = f", après l’édition {editions[-1]['number']}" if editions else ""
     return f"Édition de travail{since} : ce texte change encore, ne le citez pas comme une édition"
+
+
+def editions_html(root: Path) -> Element:
+    """The declared editions, newest first, each with what changed since the one before."""
+    editions = read_editions(root)
+    if not editions:
+        return paragraph("Aucune édition n’est encore déclarée : ce livre est une édition de travail. La première "
+                         "se déclare avec « atelier edition 1.0 », qui l’inscrit dans CITATION.cff et .zenodo.json.")
+    labels = {"documents": "Documents", "codings": "Codages", "chapters": "Chapitres"}
+    parts = []
+    for edition in reversed(editions):
+        changes = edition.get("changes") or {}
+        parts.append(heading(3, f"Édition {edition['number']} du {french_date(edition['date'])}"))
+        items = [join([strong(f"{labels[kind]} : "), "; ".join(changes[kind])]) for kind in labels if changes.get(kind)]
+        parts.append(bullets(items) if items else paragraph("Aucun changement depuis l’édition précédente."))
+    return join(parts)
 
 
 def _documents_at(root: Path, revision: str) -> pd.DataFrame:
