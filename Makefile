@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: book pdf tex test corpus benchmark clean chromium
+.PHONY: book pdf epub tex test corpus benchmark clean chromium
 
 # .ci/constraints.txt pins every package, direct or not, to versions known to install offline here.
 $(INSTALLED): .ci/constraints.txt pyproject.toml
@@ -30,6 +30,13 @@ pdf: corpus tex
 	$(BIN)/jupyter-book build . --builder pdflatex --path-output . --warningiserror --keep-going
 	$(BIN)/atelier privacy-check --pdf _build/latex
 	@echo "Livre PDF construit : $(CURDIR)/_build/latex/$$(cd _build/latex && ls -t *.pdf | head -n 1)"
+
+# The EPUB of the book: Sphinx's own epub builder (EPUB 3, nothing to install); the privacy gate
+# then reads every XHTML page inside it.
+epub: corpus
+	$(BIN)/jupyter-book build . --builder custom --custom-builder epub --path-output . --warningiserror --keep-going
+	$(BIN)/atelier privacy-check --epub _build/epub
+	@echo "Livre EPUB construit : $(CURDIR)/_build/epub/$$(cd _build/epub && ls -t *.epub | head -n 1)"
 
 # About 460 MB and under a minute from Debian's mirror (measured on bookworm).
 tex:

@@ -28,12 +28,14 @@ def build_book(out: Path, corpus: Path = SEED_CORPUS, builder: str = "html", sce
     """Build the repository's book into ``out`` with warnings as errors; return the output folder.
 
     ``corpus`` and ``scenarios`` (default: the repository's) are the data the book is built from.
+    ``builder="epub"`` is Sphinx's epub builder (Jupyter Book's ``custom`` builder).
     """
     env = {**os.environ, "ATELIER_CORPUS": str(corpus)}
     if scenarios is not None:
         env["ATELIER_SCENARIOS"] = str(scenarios)
+    builder_args = ["custom", "--custom-builder", "epub"] if builder == "epub" else [builder]
     result = subprocess.run(
-        [str(Path(sys.executable).parent / "jupyter-book"), "build", str(REPO), "--builder", builder,
+        [str(Path(sys.executable).parent / "jupyter-book"), "build", str(REPO), "--builder", *builder_args,
          "--path-output", str(out), "--warningiserror"],
         capture_output=True, text=True, timeout=900, cwd=REPO, env=env,
     )

@@ -79,14 +79,17 @@ def _parser() -> FrenchArgumentParser:
                         ).set_defaults(handler=_cleaning)
     privacy = commands.add_parser(
         "privacy-check", help="vérifier qu’aucune donnée privée n’est dans le livre construit",
-        description="Cherche dans le livre construit (HTML, index de recherche, PDF) les titres et passages "
+        description="Cherche dans le livre construit (HTML, index de recherche, PDF, EPUB) les titres et passages "
         "des documents privés ou non publiables (consentement interne ou retiré), les noms réels des "
         "personnes interrogées et de corpus/persons.csv, les courriels et téléphones ; "
         "échoue (statut 2) s’il en trouve.")
     privacy.add_argument("html_dir", type=Path, metavar="DOSSIER_HTML", nargs="?",
-                         help="dossier du livre HTML construit (_build/html) ; facultatif avec --pdf")
+                         help="dossier du livre HTML construit (_build/html) ; facultatif avec --pdf ou --epub")
     privacy.add_argument("--pdf", type=Path, metavar="PDF",
                          help="PDF du livre à vérifier aussi, ou le dossier qui le contient (_build/latex)")
+    privacy.add_argument("--epub", type=Path, metavar="EPUB",
+                         help="EPUB du livre à vérifier aussi (chacune de ses pages XHTML), ou le dossier "
+                         "qui le contient (_build/epub)")
     privacy.set_defaults(handler=_privacy_check)
     consent = commands.add_parser(
         "consent", help="enregistrer le consentement d’une personne interrogée ou d’un contributeur",
@@ -210,15 +213,17 @@ def _cleaning(corpus: Corpus, args: argparse.Namespace) -> int:
 
 
 def _privacy_check(corpus: Corpus, args: argparse.Namespace) -> int:
-    from ..publication.privacy import check_build, pdf_files
+    from ..publication.privacy import check_build, epub_files, pdf_files
 
-    if args.html_dir is None and args.pdf is None:
-        raise AtelierError("indiquer le dossier du livre HTML construit, le PDF du livre (--pdf), ou les deux")
+    if args.html_dir is None and args.pdf is None and args.epub is None:
+        raise AtelierError("indiquer le dossier du livre HTML construit, le PDF du livre (--pdf), "
+                           "l’EPUB du livre (--epub), ou plusieurs d’entre eux")
     if args.html_dir is not None and not args.html_dir.is_dir():
         raise AtelierError(f"{args.html_dir} : dossier du livre construit introuvable")
     pdfs = pdf_files(args.pdf) if args.pdf is not None else []
-    check_build(args.html_dir, corpus, pdf_path=args.pdf)
-    checked = ([str(args.html_dir)] if args.html_dir is not None else []) + [str(p) for p in pdfs]
+    epubs = epub_files(args.epub) if args.epub is not None else []
+    check_build(args.html_dir, corpus, pdf_path=args.pdf, epub_path=args.epub)
+    checked = ([str(args.html_dir)] if args.html_dir is not None else []) + [str(p) for p in pdfs + epubs]
     print(f"{', '.join(checked)} : aucune donnée privée trouvée (documents privés ou non publiables, "
           "noms réels, courriels, téléphones).")
     return 0

@@ -1,5 +1,5 @@
 """Every text a reader can get from the built book: visible HTML and SVG text, shown attributes,
-the search index and the PDF, normalised as the privacy scan compares them.
+the search index, the PDF and the EPUB, normalised as the privacy scan compares them.
 
 Kept apart from :mod:`analysis.publication.privacy`, which decides what must not be there: this module only
 reads what is there.
@@ -169,3 +169,29 @@ def pdf_files(path: Path | str) -> list[Path]:
     if not path.is_file():
         raise AtelierError(f"{path} : PDF du livre introuvable")
     return [path]
+
+
+def epub_files(path: Path | str) -> list[Path]:
+    """The EPUB files to scan: ``path`` itself, or the ``.epub`` files of a folder (the EPUB build
+    folder, ``_build/epub``). Raises :class:`AtelierError` when there is none."""
+    path = Path(path)
+    if path.is_dir():
+        found = sorted(p for p in path.glob("*.epub") if p.is_file())
+        if not found:
+            raise AtelierError(f"{path} : aucun EPUB dans ce dossier (le livre EPUB est-il construit ?)")
+        return found
+    if not path.is_file():
+        raise AtelierError(f"{path} : EPUB du livre introuvable")
+    return [path]
+
+
+def epub_entries(epub_path: Path) -> list[tuple[str, bytes]]:
+    """``(name inside the archive, bytes)`` of every file of an EPUB (a zip archive), in the
+    archive's order. Raises :class:`AtelierError` when the file is not a readable zip."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(epub_path) as archive:
+            return [(info.filename, archive.read(info)) for info in archive.infolist() if not info.is_dir()]
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError) as error:
+        raise AtelierError(f"{epub_path} : EPUB illisible, ce n’est pas une archive zip valide ({error})") from None

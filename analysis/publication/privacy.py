@@ -11,10 +11,10 @@ exactly what the scan accepts:
   markup into it;
 * *after* building, :func:`scan_build` reads every text a reader can get from the book (visible
   HTML text, shown attributes, inline SVG, the search index, the page sources, optionally the
-  PDF) and looks for what must never be there (:func:`forbidden_content`): titles and passages
-  of the documents that are not publishable (private, or whose consent is internal or
-  withdrawn: :func:`analysis.corpus.store.publishable`), protected names, e-mail addresses and phone
-  numbers. :func:`check_build` turns any finding into an :class:`~analysis.errors.AtelierError`
+  PDF and the EPUB) and looks for what must never be there (:func:`forbidden_content`): titles
+  and passages of the documents that are not publishable (private, or whose consent is internal
+  or withdrawn: :func:`analysis.corpus.store.publishable`), protected names, e-mail addresses and
+  phone numbers. :func:`check_build` turns any finding into an :class:`~analysis.errors.AtelierError`
   with one French line per finding, its excerpt masked so that a CI log never shows the secret.
 """
 
@@ -35,7 +35,8 @@ from .detectors import (
     TitleIndex, find_emails, find_phones, fold, masked, personal_data, replace_spans, words_of,
 )
 from .book_text import (
-    dehyphenate, pdf_files, pdf_pages, search_index_text, tidy, visible_characters, visible_text,
+    dehyphenate, epub_entries, epub_files, pdf_files, pdf_pages, search_index_text, tidy, visible_characters,
+    visible_text,
 )
 from ..errors import AtelierError, InputError
 from ..corpus.segment import paragraph_spans, sentence_spans
@@ -48,7 +49,7 @@ __all__ = [
     "EMAIL_MASK", "PHONE_MASK", "KIND_TITLE", "KIND_PASSAGE", "KIND_NAME", "KIND_CONTACT", "KIND_EMAIL",
     "KIND_PHONE", "mask_personal_data", "pseudonymise", "published_text", "interviewee_names",
     "read_persons", "protected_names", "forbidden_content", "forbidden_strings", "visible_text",
-    "search_index_text", "scan_text", "scan_build", "check_build", "pdf_files",
+    "search_index_text", "scan_text", "scan_build", "check_build", "pdf_files", "epub_files",
 ]
 
 EMAIL_MASK = "[courriel masqué]"
@@ -452,6 +453,26 @@ def scan_text(text: str, forbidden: ForbiddenContent | Mapping[str, Iterable[str
 
 #: Files of the HTML book whose raw text a reader can download.
 _RAW_TEXT_FOLDERS = ("_sources/", "_downloads/")
+#: Markup a reader sees the text of: pages (the EPUB's are XHTML), SVG images, and the EPUB's
+#: package and table of contents (title, author, chapter titles that readers' libraries show).
+_MARKUP_SUFFIXES = (".html", ".htm", ".xhtml", ".svg", ".opf", ".ncx")
+
+
+def _how_to_read(relative: str) -> str | None:
+    """How to read a file of the book (HTML folder or EPUB archive), from its path inside it:
+    ``"raw"``, ``"markup"``, ``"index"``, or ``None`` when no reader gets text from it."""
+    suffix = Path(relative).suffix.lower()
+    if relative.startswith(_RAW_TEXT_FOLDERS):
+        return "raw"
+    if relative.startswith("_static/"):
+        return None  # the theme's own files: scripts, fonts, icons and their licences
+    if suffix in _MARKUP_SUFFIXES:
+        return "markup"
+    if Path(relative).name == "searchindex.js":
+        return "index"
+    if suffix in (".ipynb", ".md", ".txt", ".csv", ".json"):
+        return "raw"
+    return None
 
 
 def _readable_files(root: Path) -> Iterable[tuple[Path, str, str]]:
@@ -460,48 +481,57 @@ def _readable_files(root: Path) -> Iterable[tuple[Path, str, str]]:
         if not path.is_file():
             continue
         relative = path.relative_to(root).as_posix()
-        suffix = path.suffix.lower()
-        if relative.startswith(_RAW_TEXT_FOLDERS):
-            yield path, relative, "raw"
-        elif relative.startswith("_static/"):
-            continue  # the theme's own files: scripts, fonts, icons and their licences
-        elif suffix in (".html", ".htm", ".xhtml", ".svg"):
-            yield path, relative, "markup"
-        elif path.name == "searchindex.js":
-            yield path, relative, "index"
-        elif suffix in (".ipynb", ".md", ".txt", ".csv", ".json"):
-            yield path, relative, "raw"
+        how = _how_to_read(relative)
+        if how is not None:
+            yield path, relative, how
+
+
+def _scan_file(data: bytes, how: str, content: ForbiddenContent, where: str) -> list[dict[str, str]]:
+    """Findings in one file of the book, read as :func:`_how_to_read` says."""
+    if b"\0" in data[:4096]:
+        return []  # not text
+    text = data.decode("utf-8", errors="replace")
+    if how == "markup":
+        return scan_text(visible_text(text), content, where)
+    if how == "index":
+        # Its terms are stems of the pages' words, which are scanned whole; its titles are not.
+        return scan_text(search_index_text(text), content, where)
+    return scan_text(text, content, where)
 
 
 def _scan_html(root: Path, content: ForbiddenContent) -> list[dict[str, str]]:
     findings: list[dict[str, str]] = []
     for path, relative, how in _readable_files(root):
-        data = path.read_bytes()
-        if b"\0" in data[:4096]:
-            continue  # not text
-        text = data.decode("utf-8", errors="replace")
-        if how == "markup":
-            findings.extend(scan_text(visible_text(text), content, relative))
-        elif how == "index":
-            # Its terms are stems of the pages' words, which are scanned whole; its titles are not.
-            findings.extend(scan_text(search_index_text(text), content, relative))
-        else:
-            findings.extend(scan_text(text, content, relative))
+        findings.extend(_scan_file(path.read_bytes(), how, content, relative))
+    return findings
+
+
+def _scan_epub(epub: Path, content: ForbiddenContent) -> list[dict[str, str]]:
+    """Every document of an EPUB archive, as the same files of the HTML book are read; findings
+    name the archive and the file inside it: ``livre.epub (book/intro.xhtml)``."""
+    findings: list[dict[str, str]] = []
+    for name, data in epub_entries(epub):
+        how = _how_to_read(name)
+        if how is not None:
+            findings.extend(_scan_file(data, how, content, f"{epub.name} ({name})"))
     return findings
 
 
 def scan_build(
     html_dir: Path | str | None, corpus: "Corpus", pdf_path: Path | str | None = None,
-    allow_private: bool = False, allow_names: bool = False,
+    allow_private: bool = False, allow_names: bool = False, epub_path: Path | str | None = None,
 ) -> pd.DataFrame:
     """Scan the built book for what must not be published; one row per finding.
 
     Looks at every text a reader can get under ``html_dir`` (:func:`visible_text` of the
     ``.html`` and ``.svg`` files, the strings of ``searchindex.js`` (section titles, terms), the
-    files under ``_sources/`` and ``_downloads/``) and, when given, at the text of the PDF (a
-    file, or a folder whose ``.pdf`` files are all read: the LaTeX build folder). ``html_dir``
-    may be ``None`` to scan the PDF only. Columns: ``file`` (relative to ``html_dir``;
-    ``name.pdf (page n)``), ``kind`` and ``excerpt`` (masked).
+    files under ``_sources/`` and ``_downloads/``), when given at the text of the PDF (a
+    file, or a folder whose ``.pdf`` files are all read: the LaTeX build folder) and at the
+    documents of the EPUB (a file, or a folder whose ``.epub`` files are all read: the EPUB build
+    folder; its XHTML pages, package and table of contents read as the HTML book's).
+    ``html_dir`` may be ``None`` to scan the PDF or the EPUB only. Columns: ``file`` (relative to
+    ``html_dir``; ``name.pdf (page n)``; ``name.epub (path inside it)``), ``kind`` and
+    ``excerpt`` (masked).
     """
     content = forbidden_content(corpus, allow_private=allow_private, allow_names=allow_names)
     findings: list[dict[str, str]] = []
@@ -511,6 +541,9 @@ def scan_build(
         for pdf in pdf_files(pdf_path):
             for number, page in enumerate(pdf_pages(pdf), start=1):
                 findings.extend(scan_text(page, content, f"{pdf.name} (page {number})"))
+    if epub_path is not None:
+        for epub in epub_files(epub_path):
+            findings.extend(_scan_epub(epub, content))
     return pd.DataFrame(findings, columns=["file", "kind", "excerpt"])
 
 
@@ -529,10 +562,11 @@ def findings_report(findings: pd.DataFrame) -> str:
 
 def check_build(
     html_dir: Path | str | None, corpus: "Corpus", pdf_path: Path | str | None = None,
-    allow_private: bool = False, allow_names: bool = False,
+    allow_private: bool = False, allow_names: bool = False, epub_path: Path | str | None = None,
 ) -> pd.DataFrame:
     """:func:`scan_build`, raising :class:`AtelierError` (in French) if anything is found."""
-    findings = scan_build(html_dir, corpus, pdf_path, allow_private=allow_private, allow_names=allow_names)
+    findings = scan_build(html_dir, corpus, pdf_path, allow_private=allow_private, allow_names=allow_names,
+                          epub_path=epub_path)
     if findings.empty:
         return findings
     raise AtelierError(
