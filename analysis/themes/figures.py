@@ -115,7 +115,7 @@ def theme_share_heatmap(themes: Themes, attribute: str, title: str, colour_label
     axes.set_xticks(range(shares.shape[1]), [f"Classe {t} : {names.get(t, '')}" for t in shares.columns], rotation=45, ha="right")
     axes.set_yticks(range(shares.shape[0]), shares.index)
     for (row, column), value in np.ndenumerate(shares.to_numpy()):
-        axes.text(column, row, f"{100 * value:.0f} %", ha="center", va="center", fontsize=8,
+        axes.text(column, row, f"{100 * value:.0f} %", ha="center", va="center", fontsize=10,
                   color="white" if value > 0.5 else "#1d2329")
     figure.colorbar(image, ax=axes, label=colour_label)
     axes.set_title(title)
