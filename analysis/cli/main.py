@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import sys
 from pathlib import Path
@@ -103,6 +104,15 @@ def _parser() -> FrenchArgumentParser:
     consent.add_argument("--date", metavar="AAAA-MM-JJ",
                          help="date du consentement ou de son retrait (par défaut : aujourd’hui)")
     consent.set_defaults(handler=_consent)
+    edition = commands.add_parser(
+        "edition", help="déclarer une édition du livre (étiquette git, CITATION.cff, .zenodo.json)",
+        description="Déclare une édition du dépôt tel que git le contient : liste ce qui a changé depuis "
+        "l’édition précédente (documents, codages, chapitres), l’ajoute à editions.yaml, écrit son numéro "
+        "et sa date dans CITATION.cff et .zenodo.json, les enregistre (git commit) et pose l’étiquette "
+        "edition-NUMÉRO. Le livre construit ensuite porte ce numéro sur chaque page.")
+    edition.add_argument("number", metavar="NUMÉRO", help="numéro de l’édition, par exemple 1.0")
+    edition.add_argument("--date", metavar="AAAA-MM-JJ", help="date de l’édition (par défaut : aujourd’hui)")
+    edition.set_defaults(handler=_edition)
     add_coding_commands(commands)
     add_theme_commands(commands)
     add_scenario_commands(commands)
@@ -245,6 +255,23 @@ def _consent(corpus: Corpus, args: argparse.Namespace) -> int:
         print("Ce document reste privé (colonne private) : il n’est toujours pas publié dans le livre.")
     else:
         print("Ce document ne sera plus cité ni publié : reconstruisez le livre (make book) pour l’en retirer.")
+    return 0
+
+
+def _edition(corpus: Corpus, args: argparse.Namespace) -> int:
+    from ..publication.editions import declare_edition, french_date
+
+    try:
+        day = dt.date.fromisoformat(args.date) if args.date else None
+    except ValueError:
+        raise AtelierError(f"date « {args.date} » invalide : attendu AAAA-MM-JJ") from None
+    edition = declare_edition(corpus.root, args.number, day)
+    print(f"Édition {edition['number']} du {french_date(edition['date'])} : étiquette git edition-{edition['number']}.")
+    for kind, title in (("documents", "Documents"), ("codings", "Codages"), ("chapters", "Chapitres")):
+        print(f"{title} : {len(edition['changes'][kind])} changement(s)")
+        for change in edition["changes"][kind]:
+            print(f"  - {change}")
+    print("Reconstruisez le livre (make book, make pdf) : chaque page porte désormais ce numéro.")
     return 0
 
 

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import argparse
 
+import pandas as pd
+
 from ..corpus.store import Corpus
 from ..errors import AtelierError
+from ..fsio import atomic_write_bytes
 from ..themes.outputs import output_folder, write_outputs
 from ..themes.topics import METHODS
 from .table import print_table
@@ -84,7 +87,83 @@ def _numbers(listed: str | None, option: str, count: int) -> list[int]:
     return sorted({int(part) for part in parts})
 
 
+ANALYSES = ("specificites", "afc", "similitudes", "frequences", "segments", "concordances")
+
+
+def _textometry(corpus: Corpus, args: argparse.Namespace) -> int:
+    from ..themes import textometry
+
+    if args.analysis == "concordances":
+        if not args.motif:
+            raise AtelierError("concordances : indiquez le mot cherché avec --motif")
+        lines = textometry.concordances(corpus, args.motif, args.par)
+        print_table(lines)
+        print(f"{len(lines)} occurrence(s) de « {args.motif} » dans les documents publics, par {args.par}.")
+        return 0
+    parts = textometry.parts_of_corpus(corpus, args.par, include_private=False)
+    folder = corpus.derived_dir / "textometrie"
+    folder.mkdir(parents=True, exist_ok=True)
+    name = f"{args.analysis}-{args.par}"
+    figure = None
+    if args.analysis == "segments":
+        table = textometry.repeated_segments(parts["counted"], min_frequency=args.min_frequence).head(args.n)
+        print_table(table.rename(columns={"length": "longueur", "frequency": "fréquence"}))
+    elif args.analysis == "similitudes":
+        result = textometry.similitudes(parts["counted"], n_forms=args.formes, index=args.indice)
+        table = pd.DataFrame([(a, b, round(data["weight"], 3)) for a, b, data in result["graph"].edges(data=True)],
+                             columns=["forme 1", "forme 2", args.indice])
+        for number, group in enumerate(result["communities"], start=1):
+            print(f"communauté {number} : {', '.join(group)}")
+        figure = textometry.similitudes_figure(result)
+    else:
+        lexical = textometry.lexical_table(parts["counted"], parts["part"])
+        if args.analysis == "frequences":
+            table = textometry.frequencies(lexical, args.n).reset_index(names="forme")
+            print("Fréquences totales, puis pour mille occurrences de chaque partie :")
+            print_table(table)
+        elif args.analysis == "afc":
+            result = textometry.correspondence_analysis_of_parts(lexical, args.formes)
+            table = pd.concat([result["parts"].assign(type="partie"), result["forms"].assign(type="forme")]).round(4)
+            table = table.reset_index(names="élément")
+            print(f"Inertie : axe 1 {100 * result['inertia'][0]:.1f} %, axe 2 {100 * result['inertia'][1]:.1f} %")
+            print_table(table)
+            figure = textometry.afc_figure(result, args.par)
+        else:
+            scores = textometry.specificities(lexical, args.methode)
+            table = textometry.specific_forms(lexical, scores, args.n, method=args.methode)
+            print_table(table.assign(score=table["score"].round(2)).rename(columns={
+                "part": args.par, "form": "forme", "frequency": "fréquence", "total": "total", "sign": "signe"}))
+            figure = textometry.specificities_figure(table, args.par, args.methode)
+    atomic_write_bytes(folder / f"{name}.csv", table.to_csv(index=False).encode("utf-8"))
+    print(f"Tableau : {folder / f'{name}.csv'}")
+    if figure is not None:
+        figure.savefig(folder / f"{name}.png", dpi=150)
+        print(f"Figure : {folder / f'{name}.png'}")
+    return 0
+
+
 def add_theme_commands(commands) -> None:
+    textometry = commands.add_parser(
+        "textometrie", help="statistiques textuelles par attribut (spécificités, AFC, similitudes…)",
+        description="Statistiques textuelles des documents publics (noms de personnes retirés), le corpus étant "
+        "découpé en parties par un attribut des documents : specificites (formes sur- et sous-employées de chaque "
+        "partie : modèle hypergéométrique de Lafon comme Lexico et TXM, ou khi-deux comme IRaMuTeQ), afc (analyse "
+        "factorielle des correspondances formes × parties), similitudes (arbre maximum des cooccurrences et ses "
+        "communautés, comme IRaMuTeQ), frequences, segments (segments répétés), concordances (--motif). "
+        "Tableaux et figures dans corpus/derived/textometrie/.")
+    textometry.add_argument("analysis", choices=ANALYSES, metavar="ANALYSE", help=", ".join(ANALYSES))
+    textometry.add_argument("--par", required=True, metavar="ATTRIBUT",
+                            help="attribut des documents qui découpe le corpus (year, genre, territory, level…)")
+    textometry.add_argument("--methode", choices=["lafon", "chi2"], default="lafon",
+                            help="spécificités : lafon (Lexico, TXM ; défaut) ou chi2 (IRaMuTeQ)")
+    textometry.add_argument("--n", type=int, default=10, help="formes ou segments montrés par partie (défaut : 10)")
+    textometry.add_argument("--formes", type=int, default=40, help="afc, similitudes : nombre de formes (défaut : 40)")
+    textometry.add_argument("--indice", choices=["cooccurrence", "jaccard"], default="cooccurrence",
+                            help="similitudes : indice de cooccurrence (défaut : cooccurrence)")
+    textometry.add_argument("--min-frequence", type=int, default=3, help="segments : fréquence minimale (défaut : 3)")
+    textometry.add_argument("--motif", help="concordances : le mot ou l’expression cherchés")
+    textometry.set_defaults(handler=_textometry)
+
     parser = commands.add_parser(
         "themes", help="thèmes du corpus (méthode Reinert, NMF, LDA, k-means)",
         description="Classe les segments du corpus en thèmes et écrit tableaux et figures dans "
