@@ -73,8 +73,6 @@ def test_literature_chapter_cites_the_works_the_corpus_names(built_book):
 
 
 def test_every_figure_has_a_number_a_caption_and_a_text_alternative(built_book):
-    from bs4 import BeautifulSoup
-
     images = []
     for page in sorted((built_book / "book").glob("*.html")):
         for image in BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser").select("article img"):
@@ -125,6 +123,8 @@ def test_documents_annex_shows_every_public_text_and_no_private_one(built_book):
     for row in documents.itertuples():
         assert (f'id="doc-{row.doc_id}"' in annex) == (row.private != "true")
     assert "Fiche action n°6 SCIC" in annex
+    shown = BeautifulSoup(annex, "html.parser").find("article").get_text(" ")
+    assert "**" not in shown and "fleche 2 avant" not in shown, "no Markdown or web-page debris"
 
 
 def test_every_figure_of_every_page_exists(built_book):
