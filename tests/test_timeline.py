@@ -13,7 +13,7 @@ from matplotlib.figure import Figure
 from analysis import Corpus
 from analysis.corpus.segment import paragraph_spans
 from analysis.publication.timeline import (
-    EVENT_COLUMNS, KINDS, dated_events, events_html, find_dates, format_date_fr, guess_kind,
+    EVENT_COLUMNS, KINDS, dated_events, event_axes, events_html, find_dates, format_date_fr, guess_kind,
     parse_date, timeline_figure,
 )
 
@@ -193,6 +193,47 @@ def test_events_html_drops_private_rows(tmp_path):
     page = str(events_html(everything, corpus))
     assert "confidentielle" not in page and "Notes privées" not in page
     assert "Aucune mention" in str(events_html(everything.iloc[0:0], corpus))
+
+
+def _two_documents(root: Path) -> Corpus:
+    root.mkdir()
+    (root / "texts").mkdir()
+    texts = {"plan": "Le 12 mars 2023, forum régional de l’ESS à Lille.\n\nLe 12 mars 2023, vote du budget.",
+             "bilan": "Retour sur le forum régional de l’ESS à Lille, 12 mars 2023 : trois cents élus."}
+    rows = []
+    for year, (doc_id, text) in zip(("2023", "2024"), texts.items()):
+        (root / "texts" / f"{doc_id}.txt").write_text(text, encoding="utf-8")
+        rows.append({"doc_id": doc_id, "title": doc_id.capitalize(), "source": f"{doc_id}.txt", "genre": "note",
+                     "text_sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(), "year": year, "private": "false"})
+    pd.DataFrame(rows).to_csv(root / "documents.csv", index=False)
+    return Corpus.open(root)
+
+
+def test_an_event_mentioned_in_several_documents_is_one_row_with_all_its_sources(tmp_path):
+    corpus = _two_documents(tmp_path / "corpus")
+    events = dated_events(corpus)
+    assert len(events) == 2, "the forum once, the vote apart"
+    forum = events[events["sentence"].str.contains("forum")].iloc[0]
+    bilan = corpus.text("bilan")
+    assert forum["doc_id"] == "plan" and [source[0] for source in forum["sources"]] == ["plan", "bilan"]
+    assert forum["sources"][1] == ("bilan", 0, len(bilan))
+    page = str(events_html(events, corpus))
+    assert "<h3>2023</h3>" in page and page.count("<tr><td>") == 2
+    assert "Aussi dans : " in page and "<code>bilan</code>" in page
+
+
+def test_events_are_grouped_by_the_axes_of_the_codings_that_overlap_them(tmp_path):
+    corpus = _two_documents(tmp_path / "corpus")
+    events = dated_events(corpus)
+    codebook = pd.DataFrame({"path": ["evenements", "evenements/forums", "budget"],
+                             "label": ["Événements du réseau", "Forums", "Budgets"]})
+    codings = pd.DataFrame({"doc_id": ["bilan"], "start": [10], "end": [20], "code": ["evenements/forums"]})
+    axes = event_axes(events, codings, codebook)
+    forum = events["sentence"].str.contains("forum")
+    assert axes[forum].tolist() == [["Événements du réseau"]] and axes[~forum].tolist() == [[]]
+    page = str(events_html(events, corpus, axes=axes))
+    assert page.index("<h4>Événements du réseau</h4>") < page.index("<h4>Sans codage</h4>")
+    assert "vote du budget" in page.split("<h4>Sans codage</h4>")[1]
 
 
 def test_every_seed_quotation_names_its_doc_id(seed_events):

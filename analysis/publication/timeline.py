@@ -27,7 +27,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from .. import palette
-from .render import Element, element, paragraph
+from .render import Element, element, heading, join, paragraph
 from .quotations import Quoter
 from ..corpus.segment import paragraph_spans, sentence_spans
 
@@ -189,7 +189,10 @@ _EVENT_WORDS = re.compile(
     re.IGNORECASE,
 )
 
-EVENT_COLUMNS = ["date", "year", "doc_id", "title", "start", "end", "sentence", "kind", "date_text"]
+EVENT_COLUMNS = ["date", "year", "doc_id", "title", "start", "end", "sentence", "kind", "date_text", "sources"]
+#: Two mentions of the same date are one event when this share of the shorter one's words (at
+#: least two; stems, without the date, function words and numbers) is in the other.
+SAME_EVENT_OVERLAP = 0.75
 _LIST_MARKER = re.compile(r"(?:[-*•–—]|\d{1,2}[.)])\s+")
 
 
@@ -219,22 +222,43 @@ def _dedup_key(sentence: str) -> str:
     return " ".join(sentence.replace("**", "").split()).strip(" .;:,!…").casefold()
 
 
+def _same_event(first: tuple[str, frozenset], second: tuple[str, frozenset]) -> bool:
+    """Two mentions of one date tell the same event: the same words, or most of the words of the
+    shorter one (at least two) in the other."""
+    (key, words), (other_key, other_words) = first, second
+    if key == other_key:
+        return True
+    shorter = min(len(words), len(other_words))
+    return shorter >= 2 and len(words & other_words) >= SAME_EVENT_OVERLAP * shorter
+
+
+def _signature(sentence: str, date_text: str) -> tuple[str, frozenset]:
+    """What :func:`_same_event` compares: the sentence as :func:`_dedup_key` sees it, and the
+    stems of its words once its date is taken out."""
+    from ..text.french import stem, tokenize
+
+    key = _dedup_key(sentence)
+    return key, frozenset(stem(word) for word in tokenize(key.replace(date_text.casefold(), " "), expressions=None))
+
+
 def dated_events(corpus: "Corpus", include_private: bool = False) -> pd.DataFrame:
-    """One row per sentence (or list item) of a document with an explicit date.
+    """One row per dated event: a sentence (or list item) of a document with an explicit date,
+    with every place that mentions it.
 
     Documents that are not publishable (:func:`~analysis.corpus.store.publishable`: private, or
     consent internal or withdrawn) are left out unless ``include_private``. ``date`` is the first
     date of the sentence, as precise as the text; ``text[start:end] == sentence`` in code points.
-    Sentences repeated word for word (within or across documents, final punctuation aside) are
-    kept once, the first time.
+    Mentions of the same date telling the same event (:func:`_same_event`: repeated word for
+    word, or nearly, within or across documents) are one event: its row quotes the first mention
+    and ``sources`` lists every mention as ``(doc_id, start, end)``.
     """
     from ..corpus.store import publishable
 
     documents = corpus.documents()
     if not include_private:
         documents = documents[publishable(documents)]
-    rows = []
-    seen: set[str] = set()
+    rows: list[list] = []
+    signatures: dict[str, list[tuple[int, tuple[str, frozenset]]]] = {}  # date → (row, signature)
     for document in documents.itertuples(index=False):
         text = corpus.text(document.doc_id)
         for start, end in sentence_units(text):
@@ -242,13 +266,15 @@ def dated_events(corpus: "Corpus", include_private: bool = False) -> pd.DataFram
             mentions = find_dates(sentence)
             if not mentions:
                 continue
-            key = _dedup_key(sentence)
-            if key in seen:
-                continue
-            seen.add(key)
             first = mentions[0]
-            rows.append((first.iso, first.year, document.doc_id, str(getattr(document, "title", "")),
-                         start, end, sentence, guess_kind(sentence), first.text))
+            signature = _signature(sentence, first.text)
+            same = next((row for row, other in signatures.get(first.iso, []) if _same_event(signature, other)), None)
+            if same is not None:
+                rows[same][-1].append((document.doc_id, start, end))
+                continue
+            signatures.setdefault(first.iso, []).append((len(rows), signature))
+            rows.append([first.iso, first.year, document.doc_id, str(getattr(document, "title", "")),
+                         start, end, sentence, guess_kind(sentence), first.text, [(document.doc_id, start, end)]])
     events = pd.DataFrame(rows, columns=EVENT_COLUMNS)
     events["year"] = events["year"].astype(int)
     events["start"] = events["start"].astype(int)
@@ -288,22 +314,71 @@ def timeline_figure(events: pd.DataFrame) -> Figure:
     return figure
 
 
-def events_html(events: pd.DataFrame, corpus: "Corpus", allow_private: bool = False) -> Element:
-    """The events as an HTML table: date, type, quotation and provenance.
+#: The group of the events whose mentions no coding overlaps.
+NOT_CODED = "Sans codage"
+
+
+def event_axes(events: pd.DataFrame, codings: pd.DataFrame, codebook: pd.DataFrame) -> pd.Series:
+    """For each event, the labels of the codebook's families (its axes) of the codings that
+    overlap one of its mentions (``[]`` for none)."""
+    labels = dict(zip(codebook["path"], codebook["label"]))
+    by_document = {doc_id: group for doc_id, group in codings.groupby("doc_id")} if not codings.empty else {}
+
+    def axes_of(sources) -> list[str]:
+        found: dict[str, None] = {}
+        for doc_id, start, end in sources:
+            group = by_document.get(doc_id)
+            if group is None:
+                continue
+            for code in group.loc[(group["start"] < end) & (group["end"] > start), "code"]:
+                family = str(code).split("/", 1)[0]
+                found[labels.get(family, family)] = None
+        return list(found)
+
+    return events["sources"].map(axes_of) if not events.empty else pd.Series([], dtype=object)
+
+
+def _events_table(events: pd.DataFrame, quoter: Quoter) -> Element:
+    rows = []
+    for row in events.itertuples(index=False):
+        others = [source for source in row.sources if source != (row.doc_id, row.start, row.end)]
+        mention = [quoter.quotation(row.doc_id, int(row.start), int(row.end), str(row.sentence))]
+        visible = [source for source in others if quoter.is_public(source[0])]
+        if visible:
+            mention += [element("br"), "Aussi dans : ",
+                        join([quoter.provenance(doc_id, start, end) for doc_id, start, end in visible], " ; ")]
+        rows.append(element("tr", element("td", element("time", format_date_fr(str(row.date)), datetime=str(row.date))),
+                            element("td", KIND_LABELS.get(row.kind, str(row.kind))), element("td", *mention)))
+    header = element("tr", *(element("th", name) for name in ("Date", "Type", "Mention")))
+    return element("table", element("thead", header), element("tbody", *rows), class_="timeline-table")
+
+
+def events_html(events: pd.DataFrame, corpus: "Corpus", allow_private: bool = False,
+                axes: pd.Series | None = None) -> Element:
+    """The events year by year (a heading per year), and within a year by axis of the codebook
+    when ``axes`` (:func:`event_axes`) gives some: a table of date, type, quotation and
+    provenance, then the other places that mention the same event.
 
     Quotations and their provenance come from :class:`~analysis.publication.quotations.Quoter`: masked,
     pseudonymised, HTML-escaped, with the document title, its ``doc_id``, the position
     « caractères start–end » and a link to the passage in the corpus annex. Rows of private
-    documents are dropped unless ``allow_private``.
+    documents are dropped unless ``allow_private``, and so are their other mentions.
     """
     quoter = Quoter(corpus, allow_private=allow_private)
     if not allow_private and not events.empty:
-        events = events[events["doc_id"].map(quoter.is_public)]
+        kept = events["doc_id"].map(quoter.is_public)
+        events, axes = events[kept], (axes[kept] if axes is not None else None)
     if events.empty:
         return paragraph("Aucune mention datée dans les documents publics.", class_="timeline-empty")
-    rows = [element("tr", element("td", element("time", format_date_fr(str(row.date)), datetime=str(row.date))),
-                    element("td", KIND_LABELS.get(row.kind, str(row.kind))),
-                    element("td", quoter.quotation(row.doc_id, int(row.start), int(row.end), str(row.sentence))))
-            for row in events.itertuples(index=False)]
-    header = element("tr", *(element("th", name) for name in ("Date", "Type", "Mention")))
-    return element("table", element("thead", header), element("tbody", *rows), class_="timeline-table")
+    grouped = axes is not None and axes.map(bool).any()
+    parts = []
+    for year, of_year in events.groupby("year", sort=True):
+        parts.append(heading(3, str(year)))
+        if not grouped:
+            parts.append(_events_table(of_year, quoter))
+            continue
+        of_year_axes = axes.loc[of_year.index].map(lambda found: found or [NOT_CODED])
+        labels = list(dict.fromkeys(label for found in of_year_axes for label in found))
+        for axis in sorted(labels, key=lambda label: label == NOT_CODED):  # the events not coded last
+            parts += [heading(4, axis), _events_table(of_year[of_year_axes.map(lambda found: axis in found)], quoter)]
+    return join(parts)
