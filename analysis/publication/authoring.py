@@ -119,14 +119,18 @@ FIGURES: dict[str, Callable] = {"plan-micmac": _plane_figure, "genres-annees": _
 TABLES: dict[str, Callable] = {"soufflerie": _windtunnel_table, "scenarios": _scenarios_table}
 
 
-def _quoter(env) -> Quoter:
-    """One quoter per build (the corpus is read once), refreshed when the corpus changes."""
+_quoters: dict[tuple[str, int], Quoter] = {}
+
+
+def _quoter() -> Quoter:
+    """One quoter per state of the corpus (it is read once per build), kept out of Sphinx's
+    environment, which is pickled between builds."""
     corpus = Corpus.open()
     stamp = (str(corpus.root), corpus.documents_csv.stat().st_mtime_ns if corpus.documents_csv.exists() else 0)
-    cached = getattr(env, "_atelier_quoter", None)
-    if cached is None or cached[0] != stamp:
-        env._atelier_quoter = (stamp, Quoter(corpus))
-    return env._atelier_quoter[1]
+    if stamp not in _quoters:
+        _quoters.clear()
+        _quoters[stamp] = Quoter(corpus)
+    return _quoters[stamp]
 
 
 class _CorpusMixin:
@@ -138,7 +142,7 @@ class _CorpusMixin:
         raise ExtensionError(f"{path}, ligne {line} : {message}")
 
     def quoter(self) -> Quoter:
-        quoter = _quoter(self.env)
+        quoter = _quoter()
         self.env.note_dependency(str(quoter.corpus.documents_csv))
         return quoter
 
