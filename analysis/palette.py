@@ -24,3 +24,35 @@ CATEGORICAL = [BLUE, VERMILLION, BLUISH_GREEN, REDDISH_PURPLE, ORANGE, SKY_BLUE,
 def categorical(index: int) -> str:
     """The colour of the category at ``index`` (from 0), cycling past the end of the palette."""
     return CATEGORICAL[index % len(CATEGORICAL)]
+
+
+#: The backgrounds text is read on in the book (pydata-sphinx-theme's page and table rows, the
+#: least contrasted of each mode): :func:`text_colour` reaches its contrast on them.
+BOOK_BACKGROUNDS = {"light": "#F3F4F5", "dark": "#29313D"}
+
+
+def _luminance(colour: str) -> float:
+    """WCAG 2 relative luminance of ``#RRGGBB``."""
+    channels = [int(colour.lstrip("#")[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+    r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast_ratio(first: str, second: str) -> float:
+    """WCAG 2 contrast ratio of two ``#RRGGBB`` colours (1 to 21)."""
+    light, dark = sorted((_luminance(first), _luminance(second)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def text_colour(colour: str, mode: str = "light", ratio: float = 4.5) -> str:
+    """The text variant of a palette colour: ``colour`` mixed with black (``mode="light"``) or
+    white (``"dark"``), as little as reaches ``ratio`` against the book's background in that mode
+    (WCAG 2 AA: 4.5 for text). The hue stays, so a label keeps the colour of its class."""
+    background = BOOK_BACKGROUNDS[mode]
+    target = 0 if mode == "light" else 255
+    channels = [int(colour.lstrip("#")[i:i + 2], 16) for i in (0, 2, 4)]
+    for step in range(101):
+        mixed = "#" + "".join(f"{round(c + (target - c) * step / 100):02X}" for c in channels)
+        if contrast_ratio(mixed, background) >= ratio:
+            return mixed
+    return "#000000" if mode == "light" else "#FFFFFF"

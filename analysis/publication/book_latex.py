@@ -6,8 +6,8 @@ itself as JSON (:data:`~analysis.publication.render.MIME_TYPE`). This module
 
 * is a MyST-NB mime renderer plugin (entry point ``myst_nb.mime_renderers``) that turns the JSON
   tree into docutils nodes and asks the LaTeX builder to prefer it: tables with column widths,
-  bulleted lists, paragraphs, headings as rubrics, bold, italics, code, guillemets around
-  quotations, and links (a link to a passage of the documents annex becomes a link inside the PDF).
+  bulleted lists, paragraphs, headings as rubrics, collapsible entries (``details``) as their
+  summary in bold then their content, bold, italics, code, guillemets around quotations, and links (a link to a passage of the documents annex becomes a link inside the PDF).
   Data are docutils text nodes, which the LaTeX writer escapes: nothing is parsed, nothing is
   read as markup. The HTML book is unchanged (its builders never select this output);
 * writes a stand-in ``bbm.sty`` next to the ``.tex`` file: Jupyter Book's LaTeX class
@@ -135,11 +135,13 @@ def _blocks(tree: Element, docname: str) -> list[nodes.Node]:
             result.append(nodes.bullet_list("", *(nodes.list_item("", *(_blocks(item, docname) or [nodes.paragraph()]))
                                                   for item in child.children if isinstance(item, Element)),
                                             bullet="-"))
-        elif child.tag in ("h2", "h3"):
+        elif child.tag in ("h2", "h3", "h4"):
             result.append(nodes.rubric("", "", *_inline(Element("", child.children), docname)))
         elif child.tag == "p":
             result.append(nodes.paragraph("", "", *_inline(Element("", child.children), docname)))
-        else:  # section, and a table's cells
+        elif child.tag == "summary":  # a details' summary; the PDF shows the details open
+            result.append(nodes.paragraph("", "", nodes.strong("", "", *_inline(Element("", child.children), docname))))
+        else:  # section, details, and a table's cells
             result.extend(_blocks(child, docname))
     flush()
     return result

@@ -3,7 +3,7 @@
 Chapters and the functions that prepare their outputs never write markup as text. They build
 :class:`Element` trees with :func:`element` and its short forms (:func:`paragraph`,
 :func:`strong`, :func:`emphasis`, :func:`code`, :func:`link`, :func:`heading`, :func:`bullets`,
-:func:`join`, :func:`table`), where every value that is not an :class:`Element` is text: a title
+:func:`join`, :func:`table`, :func:`details`), where every value that is not an :class:`Element` is text: a title
 holding ``<script>``, ``**`` or a MyST role is shown as those characters, whatever the output.
 
 A tree has two renderings, both escaped by construction:
@@ -25,8 +25,8 @@ from typing import Any, Iterable, Mapping
 import pandas as pd
 from markupsafe import Markup, escape
 
-__all__ = ["MIME_TYPE", "Element", "bullets", "code", "element", "emphasis", "figure_label", "heading",
-           "join", "link", "paragraph", "strong", "table"]
+__all__ = ["MIME_TYPE", "Element", "bullets", "code", "details", "element", "emphasis", "figure_label",
+           "heading", "join", "link", "paragraph", "strong", "table"]
 
 #: The notebook output type that carries a tree as JSON (read by :mod:`analysis.publication.book_latex`).
 MIME_TYPE = "application/vnd.atelier.book+json"
@@ -35,8 +35,8 @@ MISSING = "—"
 
 #: The elements a tree may hold ("" joins its children without an element of its own), and their
 #: attributes. Nothing else can be built, so nothing else can reach the book.
-TAGS = frozenset({"", "p", "strong", "em", "code", "q", "a", "br", "span", "time", "h2", "h3", "ul", "li",
-                  "section", "table", "thead", "tbody", "tr", "th", "td"})
+TAGS = frozenset({"", "p", "strong", "em", "code", "q", "a", "br", "span", "time", "h2", "h3", "h4", "ul", "li",
+                  "section", "table", "thead", "tbody", "tr", "th", "td", "details", "summary"})
 ATTRIBUTES = frozenset({"id", "class", "href", "style", "datetime", "scope"})
 #: Elements whose content is text and inline elements (the others hold blocks).
 INLINE = frozenset({"", "strong", "em", "code", "q", "a", "br", "span", "time"})
@@ -138,6 +138,12 @@ def bullets(items: Iterable[Any], **attributes: Any) -> Element:
                            for item in items), **attributes)
 
 
+def details(summary: Any, *children: Any, **attributes: Any) -> Element:
+    """An entry the reader opens: ``summary`` (text and inline elements) always shown, the
+    ``children`` (blocks) when opened. The PDF shows the summary as a paragraph, then the children."""
+    return element("details", element("summary", summary), *children, **attributes)
+
+
 def join(parts: Iterable[Any], separator: str = "") -> Element:
     """The parts one after the other, with ``separator`` (text) between them."""
     children: list[Any] = []
@@ -163,12 +169,13 @@ def table(frame: pd.DataFrame, index: bool = False, precision: int = 2, css_clas
 
     Cells that are :class:`Element` (a linked quotation) are kept, numbers formatted, missing
     values shown as « — ». The header of the index column is the index's name (and the
-    columns' name after a « / », as a crosstab has both).
+    columns' name after a « / », as a crosstab has both); an index without a name has an empty
+    corner cell (a ``td``: a header cell must name what it heads).
     """
     header = [element("th", column) for column in frame.columns]
     if index:
         corner = " / ".join(str(name) for name in (frame.index.name, frame.columns.name) if name)
-        header.insert(0, element("th", corner))
+        header.insert(0, element("th", corner) if corner else element("td"))
     rows = []
     for label, values in zip(frame.index, frame.itertuples(index=False, name=None)):
         cells = [element("td", _cell(value, precision)) for value in values]

@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 from ..errors import AtelierError
+from ..palette import text_colour
 from ..themes.figures import french_percent, theme_colour
 from ..themes.pipeline import Themes, characteristic_passages, class_terms, names_among_top_forms, run_themes
-from .render import Element, bullets, element, heading, join
+from .render import Element, bullets, element, heading, join, strong
+
+
+def _ink(theme: int) -> dict[str, str]:
+    """A class's label in the colour of its class, dark (light) enough to read on the page in the
+    book's light (dark) mode: ``atelier-ink`` in ``_static/atelier.css`` picks the variant."""
+    colour = theme_colour(theme)
+    return {"class_": "atelier-ink", "style": f"--ink:{text_colour(colour)};--ink-dark:{text_colour(colour, 'dark')}"}
 
 
 def book_themes(corpus) -> Themes:
@@ -23,7 +31,7 @@ def class_terms_html(themes: Themes, n_terms: int = 10) -> Element:
     table = class_terms(themes, n_terms)
     header = element("tr", *(element("th", name) for name in
                              ("Classe", "Segments", "Part", "Formes caractéristiques (χ²)")))
-    rows = [element("tr", element("td", f"Classe {row.theme}", style=f"color:{theme_colour(row.theme)};font-weight:bold"),
+    rows = [element("tr", element("td", strong(f"Classe {row.theme}"), **_ink(row.theme)),
                     element("td", row.segments), element("td", french_percent(100 * row.share)),
                     element("td", row.terms))
             for row in table.itertuples(index=False)]
@@ -42,6 +50,6 @@ def passages_html(themes: Themes, quoter, n: int = 3, n_terms: int = 5) -> Eleme
     for theme in themes.sizes["theme"]:
         chosen = passages[passages["theme"] == theme]
         items = [quoter.quotation(row.doc_id, int(row.start), int(row.end)) for row in chosen.itertuples(index=False)]
-        sections.append(heading(3, f"Classe {theme} : {labels.get(theme, '')}", style=f"color:{theme_colour(theme)}"))
+        sections.append(heading(3, f"Classe {theme} : {labels.get(theme, '')}", **_ink(theme)))
         sections.append(bullets(items, class_="themes-passages"))
     return join(sections, "\n")
