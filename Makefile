@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: book pdf epub tex test corpus benchmark clean chromium
+.PHONY: book pdf epub tex test corpus benchmark clean chromium ocr axe
 
 # .ci/constraints.txt pins every package, direct or not, to versions known to install offline here.
 $(INSTALLED): .ci/constraints.txt pyproject.toml
@@ -13,7 +13,7 @@ $(INSTALLED): .ci/constraints.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet --constraint .ci/constraints.txt --editable ".[book,test]"
 	touch $@
 
-corpus: $(INSTALLED)
+corpus: $(INSTALLED) ocr
 	$(BIN)/atelier ingest
 	$(BIN)/atelier segments
 
@@ -46,13 +46,31 @@ tex:
 	   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(TEX_PACKAGES) >/dev/null) || \
 	  (echo "erreur : TeX n’a pas pu être installé ; en administrateur : apt-get install --no-install-recommends $(TEX_PACKAGES)" >&2; exit 1)
 
+# OCR of scanned PDFs and images (Tesseract, French model) and the French dictionary the OCR-noise
+# cleaning rules check words against (hunspell-fr); the DejaVu fonts draw the tests' scanned pages.
+OCR_PACKAGES := tesseract-ocr tesseract-ocr-fra hunspell-fr fonts-dejavu-core
+
+ocr:
+	@(command -v tesseract >/dev/null && dpkg -s $(OCR_PACKAGES) >/dev/null 2>&1) || \
+	  (echo "OCR absent : installation des paquets Debian $(OCR_PACKAGES)" && \
+	   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(OCR_PACKAGES) >/dev/null) || \
+	  (echo "erreur : l’OCR n’a pas pu être installé ; en administrateur : apt-get install --no-install-recommends $(OCR_PACKAGES)" >&2; exit 1)
+
 # Browser tests drive Debian's chromium (no browser download is possible here); the emoji font
 # lets screenshots show what researchers see.
 chromium:
 	@(command -v chromium >/dev/null && dpkg -s fonts-noto-color-emoji >/dev/null 2>&1) || \
 	  (apt-get update -qq && apt-get install -y -qq chromium fonts-noto-color-emoji >/dev/null)
 
-test: $(INSTALLED) chromium tex
+# The accessibility test runs axe-core (pinned) in chromium on every page of the book; npm puts it
+# inside the virtual environment (git-ignored) when it is missing or not this version.
+AXE_VERSION := 4.10.3
+AXE_DIR := $(VENV)/axe
+axe:
+	@grep -qs '"version": "$(AXE_VERSION)"' $(AXE_DIR)/node_modules/axe-core/package.json || \
+	  npm install --no-save --no-package-lock --no-audit --no-fund --silent --prefix $(AXE_DIR) axe-core@$(AXE_VERSION)
+
+test: $(INSTALLED) chromium tex ocr axe
 	$(BIN)/python -m pytest
 
 benchmark: $(INSTALLED)
