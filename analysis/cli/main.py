@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..corpus.clean import rules_table
+from ..corpus.clean import cleaning_notes, rules_table
 from ..corpus.store import Corpus
 from ..errors import AtelierError
 from ..fsio import locked, spreadsheet_safe
@@ -36,8 +36,10 @@ def _parser() -> FrenchArgumentParser:
     ingest_parser = commands.add_parser(
         "ingest", help="ajouter des documents au corpus",
         description="Ajoute des fichiers au corpus : copie de la source, texte nettoyé, métadonnées. "
-        "Formats : .txt .md .html .docx .odt .pdf .vtt .srt .bib .ris. Tout ou rien : si un fichier "
-        "est refusé, rien n’est écrit (sauf avec --keep-going). Sans fichier, ingère le dossier inbox/ du corpus.",
+        "Formats : .txt .md .html .docx .odt .pdf .vtt .srt .bib .ris, et les numérisations lues par OCR "
+        "(Tesseract, en français) : .png .jpg .jpeg .tif .tiff et les pages d’un PDF sans couche texte. "
+        "Tout ou rien : si un fichier est refusé, rien n’est écrit (sauf avec --keep-going). "
+        "Sans fichier, ingère le dossier inbox/ du corpus.",
     )
     ingest_parser.set_defaults(handler=_ingest)
     ingest_parser.add_argument("paths", nargs="*", type=Path, metavar="FICHIER", help="fichiers à ingérer")
@@ -75,9 +77,14 @@ def _parser() -> FrenchArgumentParser:
     units_parser.set_defaults(handler=_segments)
     units_parser.add_argument("--size", type=int, default=40, help="taille visée des segments en mots (défaut : 40)")
 
-    commands.add_parser("cleaning", help="rapport de nettoyage",
-                        description="Règles de nettoyage appliquées et nombre de corrections par document.",
-                        ).set_defaults(handler=_cleaning)
+    cleaning = commands.add_parser(
+        "cleaning", help="rapport de nettoyage",
+        description="Règles de nettoyage appliquées et nombre de corrections par document ; avec --changes, "
+        "chaque correction du bruit de l’OCR (élisions, accents, ligatures, puces) à relire.")
+    cleaning.add_argument("--changes", action="store_true",
+                          help="lister chaque correction du bruit de l’OCR (corpus/cleaning_changes.csv)")
+    cleaning.add_argument("--doc", metavar="DOC_ID", help="avec --changes : les corrections de ce document seulement")
+    cleaning.set_defaults(handler=_cleaning)
     privacy = commands.add_parser(
         "privacy-check", help="vérifier qu’aucune donnée privée n’est dans le livre construit",
         description="Cherche dans le livre construit (HTML, index de recherche, PDF, EPUB) les titres et passages "
@@ -161,6 +168,12 @@ def _ingest(corpus: Corpus, args: argparse.Namespace) -> int:
         print(f"ajouté : {row['doc_id']} « {row['title'][:70]} » ({row['genre']}{private}{version})")
     print(f"{len(report.added)} document(s) ajouté(s), {len(report.unchanged)} déjà présent(s), "
           f"{len(report.failed)} fichier(s) refusé(s).")
+    if report.added:
+        for note in cleaning_notes():
+            print(f"note : {note}")
+        changes = sum(report.changes.values())
+        if changes:
+            print(f"{changes} correction(s) du bruit de l’OCR à relire : atelier cleaning --changes")
     if from_inbox:
         for path in report.stored:
             if path.parent == corpus.inbox_dir:
@@ -213,12 +226,29 @@ def _segments(corpus: Corpus, args: argparse.Namespace) -> int:
 
 
 def _cleaning(corpus: Corpus, args: argparse.Namespace) -> int:
+    if args.changes:
+        return _cleaning_changes(corpus, args.doc)
     print_table(rules_table().rename(columns={"rule": "règle"}))
+    for note in cleaning_notes():
+        print(f"note : {note}")
     if corpus.cleaning_csv.exists():
         report = pd.read_csv(corpus.cleaning_csv, dtype={"doc_id": str})
         print()
         print_table(report.pivot_table(index="doc_id", columns="rule", values="count",
                                        aggfunc="sum", fill_value=0).reset_index())
+    return 0
+
+
+def _cleaning_changes(corpus: Corpus, doc_id: str | None) -> int:
+    """Each change of the OCR-noise rules, to review (``corpus/cleaning_changes.csv``)."""
+    if not corpus.cleaning_changes_csv.exists():
+        print("Aucune correction du bruit de l’OCR dans ce corpus.")
+        return 0
+    changes = pd.read_csv(corpus.cleaning_changes_csv, dtype=str, keep_default_na=False)
+    if doc_id is not None:
+        changes = changes[changes["doc_id"] == doc_id]
+    print_table(changes.rename(columns={"rule": "règle", "before": "avant", "after": "après", "context": "contexte"}))
+    print(f"{len(changes)} correction(s) à relire ({corpus.cleaning_changes_csv}).")
     return 0
 
 

@@ -5,6 +5,13 @@ and returns the cleaned text with the number of changes made by each rule, which
 document's line in the cleaning report. Sources are never touched: rules only see a copy of
 their text. Page breaks from PDF readers arrive as form feeds (``\\f``) so that running
 headers can be recognised before the breaks become paragraph breaks.
+
+The rules that repair OCR noise word by word (elisions, accents and ligatures lost, bullets read
+as letters) are conservative: a word changes only if the French dictionary (Debian's hunspell-fr,
+:mod:`analysis.text.spelling`) knows the result and not the original, and each of their changes
+is listed (:func:`clean` with ``changes=[]``) so that a person can review it. Without the
+dictionary, the accent and ligature rules are skipped (:func:`cleaning_notes` says so) and the
+elision rules keep only their patterns.
 """
 
 from __future__ import annotations
@@ -17,7 +24,12 @@ from typing import Callable
 
 import pandas as pd
 
+from ..text.spelling import MISSING_NOTE, FrenchDictionary, fold, french_dictionary
+
 Rule = Callable[[str], tuple[str, int]]
+#: One change of a word-level rule, for review: the words before and after, and their line.
+Change = tuple[str, str, str]
+Detailed = Callable[[str], tuple[str, list[Change]]]
 
 _VOWEL_START = "aeiouyhàâäéèêëîïôöûüœæAEIOUYHÀÂÉÈÊËÎÏÔÖÛÜŒÆ"
 
@@ -27,6 +39,16 @@ class CleaningRule:
     name: str
     description: str
     apply: Rule
+    #: For the rules whose every change is listed for review: the same rule, returning the
+    #: changes (``before``, ``after``, ``context``) instead of their count.
+    detailed: Detailed | None = None
+
+
+def _listed(detailed: Detailed) -> Rule:
+    def apply(text: str) -> tuple[str, int]:
+        text, changes = detailed(text)
+        return text, len(changes)
+    return apply
 
 
 def _line_endings(text: str) -> tuple[str, int]:
@@ -95,6 +117,188 @@ _OCR_ELISION = re.compile(rf"(?<![\w’'])[I1|]’(?=[{_VOWEL_START}])")
 def _ocr_elisions(text: str) -> tuple[str, int]:
     """``I’ESS``, ``1’élaboration``: OCR read the ``l`` of an elision as ``I``, ``1`` or ``|``."""
     return _OCR_ELISION.subn("l’", text)
+
+
+# OCR noise, word by word ---------------------------------------------------------------------
+
+_LETTER = r"[^\W\d_]"
+_ELIDED = r"(?:[lLdDjJmMnNsStTcCç]|[Qq]u|[Jj]usqu|[Ll]orsqu|[Pp]uisqu|[Qq]uoiqu)"
+_QUOTES = "’'‘`´"
+
+
+def _context(text: str, start: int, end: int, width: int = 40) -> str:
+    """The words around ``text[start:end]`` on its line, for the reviewer."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line_end = len(text) if line_end == -1 else line_end
+    left, right = max(line_start, start - width), min(line_end, end + width)
+    return ("…" if left > line_start else "") + text[left:right].strip() + ("…" if right < line_end else "")
+
+
+def _substitute(text: str, pattern: re.Pattern, replace: Callable[[re.Match], str | None]) -> tuple[str, list[Change]]:
+    """``pattern``'s matches replaced by ``replace(match)`` (``None``: left as it is), each change listed."""
+    changes: list[Change] = []
+    pieces: list[str] = []
+    last = 0
+    for match in pattern.finditer(text):
+        new = replace(match)
+        if new is None or new == match.group():
+            continue
+        pieces.extend((text[last:match.start()], new))
+        changes.append((match.group(), new, _context(text, match.start(), match.end())))
+        last = match.end()
+    if not changes:
+        return text, changes
+    pieces.append(text[last:])
+    return "".join(pieces), changes
+
+
+def _known_or_no_dictionary(*words: str) -> bool:
+    """Whether the dictionary knows every word, or there is no dictionary to ask."""
+    dictionary = french_dictionary()
+    return dictionary is None or all(dictionary.known(word) for word in words)
+
+
+_DOUBLED_APOSTROPHE = re.compile(
+    rf"(?<![\w’'])(?P<letter>{_ELIDED}|[I1|])[{_QUOTES}][{_QUOTES}]+(?P<word>[{_VOWEL_START}]{_LETTER}*)")
+
+
+def _doubled_apostrophes(text: str) -> tuple[str, list[Change]]:
+    """``I’'Homme`` → ``l’Homme``, ``d’'action`` → ``d’action``: an elision followed by two quotes."""
+    def replace(match: re.Match) -> str | None:
+        letter = "l" if match["letter"] in "I1|" else match["letter"]
+        repaired = f"{letter}’{match['word']}"
+        return repaired if _known_or_no_dictionary(repaired) else None
+    return _substitute(text, _DOUBLED_APOSTROPHE, replace)
+
+
+_T_ELISION = re.compile(
+    rf"(?:(?P<a>(?<![\w’'])A) )?(?<![\w’'])T’(?P<word>[aeiouyhàâéèêîôûœ]{_LETTER}*)")
+_SENTENCE_START = re.compile(r"(?:\A|[\n\f.!?:;«»\"(\[—–-])[ \t]*\Z")
+
+
+def _t_elisions(text: str) -> tuple[str, list[Change]]:
+    """``A T’occasion`` → ``À l’occasion``: inside a sentence, a capital ``T’`` before a word in lower
+    case is the OCR's reading of ``l’`` (and a lone ``A`` before it that of ``À``)."""
+    def replace(match: re.Match) -> str | None:
+        word = match["word"]
+        before = text[:match.start("a") if match["a"] else match.start()]
+        if not match["a"] and _SENTENCE_START.search(before[-3:] if before else ""):
+            return None  # « T’as vu ? » at the start of a sentence is what it says
+        if match["a"] and not _SENTENCE_START.search(before[-3:] if before else ""):
+            return None  # « le plan A T’… »: not the start of a sentence, not « À »
+        dictionary = french_dictionary()
+        if dictionary is not None and (not dictionary.known(f"l’{word}") or dictionary.known(f"t’{word}")):
+            return None
+        return ("À " if match["a"] else "") + f"l’{word}"
+    return _substitute(text, _T_ELISION, replace)
+
+
+_LONE_APOSTROPHE = re.compile(rf"(?:(?<=[ \t])|(?<=^))’(?P<word>[aeiouyhàâéèêîôûœ]{_LETTER}*)", re.MULTILINE)
+_CLOSING_QUOTE = re.compile(rf"{_LETTER}’(?!{_LETTER})")
+_ELIDABLE_TOKEN = re.compile(rf"(?:^|\s){_ELIDED}[ \t]*\Z")
+
+
+def _lone_apostrophes(text: str) -> tuple[str, list[Change]]:
+    """``’action`` → ``l’action``: an apostrophe alone at the start of a word lost its ``l``. Not
+    when a closing ``’`` follows on the line (a quotation) or a lone ``d``, ``qu``… precedes it."""
+    def replace(match: re.Match) -> str | None:
+        line_end = text.find("\n", match.end())
+        rest = text[match.end():len(text) if line_end == -1 else line_end]
+        quoted = _CLOSING_QUOTE.search(match["word"][-1:] + rest)
+        if quoted or _ELIDABLE_TOKEN.search(text[max(0, match.start() - 10):match.start()]):
+            return None
+        dictionary = french_dictionary()
+        word = match["word"]
+        if dictionary is not None and not (dictionary.known(word) and dictionary.known(f"l’{word}")):
+            return None
+        return f"l’{match['word']}"
+    return _substitute(text, _LONE_APOSTROPHE, replace)
+
+
+_OCR_BULLET = re.compile(r"^[ \t]*[eo°][ \t]+(?=[A-ZÀ-ÖØ-Þ])", re.MULTILINE)
+
+
+def _ocr_bullets(text: str) -> tuple[str, list[Change]]:
+    """« e Une revue… » / « e La construction… »: a list's bullets read as the letter ``e`` (or
+    ``o``, ``°``) at the start of lines, before a capital. Only when two lines at least start so."""
+    if len(_OCR_BULLET.findall(text)) < 2:
+        return text, []
+    return _substitute(text, _OCR_BULLET, lambda match: "- ")
+
+
+_CHUNK = re.compile(r"\S+")
+_WORD = re.compile(rf"{_LETTER}+")
+#: Chunks that are not prose: addresses, numbers, code (no dictionary word there to repair).
+_NOT_PROSE = re.compile(r"[/@_\\=#<>{}\d]|\w\.\w|www|https?:", re.IGNORECASE)
+#: Words that tell a line in English, where ``region`` or ``cooperative`` are right as they are.
+_ENGLISH = frozenset("the and of with is are this that from which was were have has will their into".split())
+
+
+def _word_repairs(text: str, propose: Callable[[FrenchDictionary, str], str | None]) -> tuple[str, list[Change]]:
+    """Every word of the prose lines that ``propose`` repairs, with the dictionary; the text as it is
+    without it."""
+    dictionary = french_dictionary()
+    if dictionary is None:
+        return text, []
+    changes: list[Change] = []
+    lines = text.split("\n")
+    for number, line in enumerate(lines):
+        if any(word.lower() in _ENGLISH for word in _WORD.findall(line)):
+            continue
+        pieces, last = [], 0
+        for chunk in _CHUNK.finditer(line):
+            if _NOT_PROSE.search(chunk.group()):
+                continue
+            for word in _WORD.finditer(chunk.group()):
+                start, end = chunk.start() + word.start(), chunk.start() + word.end()
+                if line[end:end + 1] in ("’", "'") or len(word.group()) < 3:
+                    continue  # an elided fragment (« aujourd’ ») is not a word of the dictionary
+                repaired = propose(dictionary, word.group())
+                if repaired is None:
+                    continue
+                pieces.extend((line[last:start], repaired))
+                changes.append((word.group(), repaired, _context(line, start, end)))
+                last = end
+        if pieces:
+            lines[number] = "".join(pieces) + line[last:]
+    return ("\n".join(lines) if changes else text), changes
+
+
+def _keeps_accents(word: str, candidate: str) -> bool:
+    """Whether ``candidate`` only adds accents to ``word`` (changes none it has)."""
+    return all(a == b or (a.isascii() and fold(b) == a) for a, b in zip(word, candidate))
+
+
+def _propose_accents(dictionary: FrenchDictionary, word: str) -> str | None:
+    # Look-ups are slow (pure Python): first the spellings that could be words at all.
+    if word != word.lower() or not any(_keeps_accents(word, form) for form in dictionary.accent_candidates(word)):
+        return None
+    if dictionary.known(word):
+        return None
+    forms = {form for form in dictionary.accented_forms(word) if _keeps_accents(word, form)}
+    return forms.pop() if len(forms) == 1 else None
+
+
+def _lost_accents(text: str) -> tuple[str, list[Change]]:
+    """``aupres`` → ``auprès``, ``elaboration`` → ``élaboration``: a word in lower case that the
+    dictionary does not know, whose only accented spelling it knows."""
+    return _word_repairs(text, _propose_accents)
+
+
+def _propose_ligature(dictionary: FrenchDictionary, word: str) -> str | None:
+    if not _OE.search(word) or dictionary.known(word):
+        return None
+    forms = dictionary.ligature_forms(word)
+    return forms.pop() if len(forms) == 1 else None
+
+
+_OE = re.compile("[oc]e", re.IGNORECASE)
+
+
+def _lost_ligatures(text: str) -> tuple[str, list[Change]]:
+    """``ceuvre`` → ``œuvre``, ``coeur`` → ``cœur``: the dictionary knows the ``œ`` form only."""
+    return _word_repairs(text, _propose_ligature)
 
 
 _LINE_START = r"(?:(?<=[\n\f])|\A)"
@@ -259,26 +463,62 @@ RULES: list[CleaningRule] = [
     CleaningRule("ligatures", "Ligatures typographiques des PDF (ﬁ, ﬂ…) décomposées.", _ligatures),
     CleaningRule("espaces_insecables", "Espaces insécables et fines remplacées par des espaces ordinaires.", _non_breaking_spaces),
     CleaningRule("apostrophes", "Variantes d’apostrophe entre deux lettres (' ʼ ‘ ` ´) unifiées en ’.", _apostrophes),
+    CleaningRule("apostrophes_doublees", "Élision suivie de deux apostrophes par l’OCR réparée : « I’'Homme » → "
+                 "« l’Homme », « d’'action » → « d’action » (si le dictionnaire connaît le résultat).",
+                 _listed(_doubled_apostrophes), _doubled_apostrophes),
     CleaningRule("elisions_ocr", "Élisions mal reconnues par l’OCR : « I’ESS », « 1’élaboration » → « l’ESS », « l’élaboration ».", _ocr_elisions),
+    CleaningRule("elisions_t_ocr", "« T’ » lu par l’OCR pour « l’ » dans une phrase, devant un mot en minuscules : "
+                 "« A T’occasion » → « À l’occasion » (si le dictionnaire connaît « l’occasion » et non « t’occasion »).",
+                 _listed(_t_elisions), _t_elisions),
+    CleaningRule("elisions_sans_l", "Apostrophe seule en début de mot, le « l » perdu par l’OCR : « ’action » → "
+                 "« l’action » (ni citation entre ’…’, ni « d ’ » ; si le dictionnaire connaît « l’action »).",
+                 _listed(_lone_apostrophes), _lone_apostrophes),
     CleaningRule("numeros_de_page", "Numéros de page isolés sur une ligne ou collés à une entrée de sommaire (« n°1page 2 »).", _page_numbers),
     CleaningRule("entetes_de_page", "En-têtes et pieds de page répétés sur la plupart des pages d’un PDF.", _running_headers),
     CleaningRule("sauts_de_page", "Sauts de page remplacés par des sauts de paragraphe.", _page_breaks),
     CleaningRule("cesures", "Mots coupés en fin de ligne par un trait d’union recollés.", _hyphenation),
+    CleaningRule("puces_ocr", "Puces lues « e » (ou « o », « ° ») par l’OCR en début de ligne devant une majuscule "
+                 "(« e Une revue… ») rendues en « - », si deux lignes au moins commencent ainsi.",
+                 _listed(_ocr_bullets), _ocr_bullets),
     CleaningRule("paragraphes_coupes", "Paragraphes coupés en plusieurs lignes recollés (la ligne suivante commence par une minuscule).", _broken_paragraphs),
     CleaningRule("puces", "Puces (•, ▪, ●…) normalisées en « - ».", _bullets),
     CleaningRule("boutons_web", "Lignes laissées par les boutons d’une page web (« fleche 2 avant Feuilleter l’étude » : "
                  "le texte d’une icône puis l’intitulé du lien) supprimées.", _icon_links),
+    CleaningRule("accents_ocr", "Accents perdus par l’OCR rétablis : « aupres » → « auprès », « elaboration » → "
+                 "« élaboration » — un mot en minuscules inconnu du dictionnaire (hunspell-fr) dont il ne connaît "
+                 "qu’une seule graphie accentuée ; ni adresse, ni nombre, ni ligne en anglais.",
+                 _listed(_lost_accents), _lost_accents),
+    CleaningRule("ligatures_ocr", "Ligature « œ » lue « ce » par l’OCR, ou tapée « oe » : « ceuvre » → « œuvre », « coeur » → « cœur », "
+                 "si le dictionnaire connaît la forme en « œ » et non l’autre.",
+                 _listed(_lost_ligatures), _lost_ligatures),
     CleaningRule("blocs_dupliques", "Paragraphes ou blocs répétés immédiatement gardés une seule fois.", _duplicated_blocks),
     CleaningRule("espaces", "Tabulations, espaces multiples ou en fin de ligne, lignes vides en excès.", _whitespace),
 ]
 
 
-def clean(text: str) -> tuple[str, dict[str, int]]:
-    """Apply every rule in order; return the cleaned text and the count per rule."""
+def clean(text: str, changes: list[tuple[str, str, str, str]] | None = None) -> tuple[str, dict[str, int]]:
+    """Apply every rule in order; return the cleaned text and the count per rule.
+
+    With a list as ``changes``, each change of the rules that list theirs (the OCR-noise rules) is
+    appended to it as ``(rule, before, after, context)``."""
     counts = {}
     for rule in RULES:
-        text, counts[rule.name] = rule.apply(text)
+        if changes is not None and rule.detailed is not None:
+            text, found = rule.detailed(text)
+            counts[rule.name] = len(found)
+            changes.extend((rule.name, *change) for change in found)
+        else:
+            text, counts[rule.name] = rule.apply(text)
     return text, counts
+
+
+#: The rules that need the French dictionary and are skipped without it.
+DICTIONARY_RULES = ("accents_ocr", "ligatures_ocr")
+
+
+def cleaning_notes() -> list[str]:
+    """What the cleaning cannot do on this machine (the dictionary is absent), in French."""
+    return [] if french_dictionary() is not None else [f"{MISSING_NOTE} ({', '.join(DICTIONARY_RULES)})."]
 
 
 def rules_table() -> pd.DataFrame:

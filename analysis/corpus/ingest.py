@@ -25,7 +25,7 @@ from .store import Corpus, sha256
 from ..errors import AtelierError, CorpusError, InputError, processing
 from ..fsio import atomic_write_bytes, locked, spreadsheet_safe
 from .metadata import (
-    CONSENTS, CORE_COLUMNS, PROVENANCE_COLUMNS, READER_COLUMNS, SETTABLE_COLUMNS, STANDARD_COLUMNS, canonical_consent,
+    CONSENTS, CORE_COLUMNS, OCR_COLUMNS, PROVENANCE_COLUMNS, READER_COLUMNS, SETTABLE_COLUMNS, STANDARD_COLUMNS, canonical_consent,
     canonical_genre, canonical_level, check_doc_id, parse_bool, parse_consent_date, parse_date, slugify,
 )
 from .readers import ReadDocument, read_source
@@ -59,6 +59,8 @@ class PlannedDocument:
     row: dict[str, str]
     text: str
     cleaning: dict[str, int]
+    #: Each change of the word-level (OCR-noise) rules: ``(rule, before, after, context)``.
+    changes: list[tuple[str, str, str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -83,6 +85,8 @@ class IngestReport:
     orphans: list[Path] = field(default_factory=list)
     #: ``(file, doc_id given, doc_id taken by an unrelated document)``: same name, other file.
     renamed: list[tuple[Path, str, str]] = field(default_factory=list)
+    #: Changes of the OCR-noise cleaning rules listed for review, by document added.
+    changes: dict[str, int] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -144,6 +148,8 @@ def _family(table: pd.DataFrame, base: str) -> pd.DataFrame:
 def _inherit(row: dict[str, str], previous: pd.Series) -> None:
     """A new version keeps what researchers recorded on the previous one, and its privacy."""
     for column, value in previous.items():
+        if column in OCR_COLUMNS:
+            continue  # how a version was read is its own
         if column not in PROVENANCE_COLUMNS and column not in HASH_AND_PLACE and not row.get(column):
             row[column] = value
     if previous.get("private") == "true":
@@ -216,7 +222,8 @@ def _plan_file(
     source_path = _source_path(corpus, path)
     planned = PlannedFile(path, source, data if must_copy else None, [], [])
     for document in read_documents:
-        text, cleaning = clean_verbatim(document.text) if options.verbatim else clean(document.text)
+        changes: list[tuple[str, str, str, str]] = []
+        text, cleaning = clean_verbatim(document.text) if options.verbatim else clean(document.text, changes)
         if not text.strip():
             continue
         try:
@@ -270,7 +277,7 @@ def _plan_file(
             "original_name": path.name, "source_path": source_path, "part": "" if document.part is None else str(document.part),
             "format": format_name, "version": str(version), "replaces": replaces, "ingested_at": now,
         })
-        planned.documents.append(PlannedDocument(row, text, cleaning))
+        planned.documents.append(PlannedDocument(row, text, cleaning, changes))
     taken_sources.add(source)
     return planned
 
@@ -406,12 +413,14 @@ def ingest(
         if new_documents:
             _commit(corpus, table, plans)
             report.added = [doc.row for doc in new_documents]
+            report.changes = {doc.row["doc_id"]: len(doc.changes) for doc in new_documents if doc.changes}
     return report
 
 
 def _commit(corpus: Corpus, table: pd.DataFrame, plans: list[PlannedFile]) -> None:
     written: list[Path] = []
     previous_cleaning = corpus.cleaning_csv.read_bytes() if corpus.cleaning_csv.exists() else None
+    previous_changes = corpus.cleaning_changes_csv.read_bytes() if corpus.cleaning_changes_csv.exists() else None
     try:
         for plan in plans:
             if plan.source_bytes is not None and plan.documents:
@@ -438,17 +447,27 @@ def _commit(corpus: Corpus, table: pd.DataFrame, plans: list[PlannedFile]) -> No
         if previous_cleaning is not None:
             cleaning = pd.concat([pd.read_csv(corpus.cleaning_csv, dtype={"doc_id": str, "rule": str}), cleaning])
         atomic_write_bytes(corpus.cleaning_csv, cleaning.to_csv(index=False, lineterminator="\n").encode("utf-8"))
+        changes = pd.DataFrame(
+            [{"doc_id": d.row["doc_id"], "rule": rule, "before": before, "after": after, "context": context}
+             for d in documents for rule, before, after, context in d.changes],
+            columns=["doc_id", "rule", "before", "after", "context"], dtype=str)
+        if previous_changes is not None:
+            changes = pd.concat([pd.read_csv(corpus.cleaning_changes_csv, dtype=str, keep_default_na=False), changes])
+        if not changes.empty:
+            data = spreadsheet_safe(changes).to_csv(index=False, lineterminator="\n").encode("utf-8")
+            atomic_write_bytes(corpus.cleaning_changes_csv, data)
         rows = pd.DataFrame([d.row for d in documents], dtype=str)
         write_documents_table(corpus, pd.concat([table, rows], ignore_index=True))
     except BaseException:
         for path in written:
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
-        if previous_cleaning is None:
-            with contextlib.suppress(FileNotFoundError):
-                corpus.cleaning_csv.unlink()
-        else:
-            atomic_write_bytes(corpus.cleaning_csv, previous_cleaning)
+        for path, previous in ((corpus.cleaning_csv, previous_cleaning), (corpus.cleaning_changes_csv, previous_changes)):
+            if previous is None:
+                with contextlib.suppress(FileNotFoundError):
+                    path.unlink()
+            else:
+                atomic_write_bytes(path, previous)
         raise
 
 

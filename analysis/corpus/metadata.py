@@ -24,7 +24,9 @@ CORE_COLUMNS = STANDARD_COLUMNS + PROVENANCE_COLUMNS
 
 #: Attributes a user may set with ``--attr`` among the standard columns.
 # Columns the readers compute from the file: the speakers of a transcript feed the privacy gate.
-READER_COLUMNS = {"speakers", "file_date", "encoding"}
+#: The OCR of a scan (readers.ocr): its engine and version, and the mean confidence of its words.
+OCR_COLUMNS = ("ocr", "ocr_confidence")
+READER_COLUMNS = {"speakers", "file_date", "encoding", *OCR_COLUMNS}
 SETTABLE_COLUMNS = {
     "title", "genre", "date", "author", "organisation", "territory", "level", "language",
     "private", "pseudonym", "consent", "consent_date",

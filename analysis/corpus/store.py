@@ -104,6 +104,11 @@ class Corpus:
         return self.root / "cleaning_report.csv"
 
     @property
+    def cleaning_changes_csv(self) -> Path:
+        """Each change of the OCR-noise cleaning rules, for review (``doc_id,rule,before,after,context``)."""
+        return self.root / "cleaning_changes.csv"
+
+    @property
     def texts_dir(self) -> Path:
         return self.root / "texts"
 

@@ -8,6 +8,7 @@ from typing import Callable
 from ...errors import InputError
 from .base import ReadDocument
 from .html import read_html
+from .ocr import read_image
 from .office import read_docx, read_odt
 from .pdf import read_pdf
 from .plain import read_text
@@ -28,6 +29,11 @@ READERS: dict[str, tuple[str, Reader]] = {
     ".srt": ("srt", read_srt),
     ".bib": ("bibtex", read_bib),
     ".ris": ("ris", read_ris),
+    ".png": ("image", read_image),
+    ".jpg": ("image", read_image),
+    ".jpeg": ("image", read_image),
+    ".tif": ("image", read_image),
+    ".tiff": ("image", read_image),
 }
 
 

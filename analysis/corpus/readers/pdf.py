@@ -1,4 +1,9 @@
-"""PDF files with a text layer (pypdf). Pages are separated by form feeds for the cleaner."""
+"""PDF files (pypdf). Pages are separated by form feeds for the cleaner.
+
+Pages without a text layer (scans) are read by OCR (:mod:`.ocr`), and only those: a PDF of
+typed pages with a few scanned ones keeps the text layer of the former. The document then has
+the ``ocr`` and ``ocr_confidence`` columns of the pages read by OCR.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from pypdf.errors import FileNotDecryptedError, PdfReadError
 
 from ...errors import InputError
 from .base import ReadDocument, first_line_title
+from .ocr import ocr_pdf_pages
 
 
 def read_pdf(path: Path, data: bytes) -> list[ReadDocument]:
@@ -24,15 +30,22 @@ def read_pdf(path: Path, data: bytes) -> list[ReadDocument]:
         raise InputError(path, "PDF chiffré par un mot de passe : déchiffrez-le avant de l’ingérer") from None
     except (PdfReadError, ValueError, KeyError) as error:
         raise InputError(path, f"fichier PDF corrompu ou illisible ({error})") from None
-    if not any(page.strip() for page in pages):
-        raise InputError(
-            path,
-            f"PDF sans couche texte ({len(pages)} page(s), sans doute numérisé) : "
-            "faites-le d’abord passer par un logiciel d’OCR",
-        )
+    metadata = {}
+    scanned = [number for number, page in enumerate(pages) if not page.strip()]
+    if scanned:
+        result = ocr_pdf_pages(path, data, scanned)
+        for number, page in result.pages.items():
+            pages[number] = page
+        if not any(page.strip() for page in pages):
+            blank = not result.confidences
+            raise InputError(
+                path, f"PDF sans couche texte ({len(pages)} page(s)) "
+                + ("aux pages blanches : rien à lire" if blank else "où l’OCR n’a lu aucun texte"),
+            )
+        if result.confidences:
+            metadata.update(result.metadata())
     text = "\f".join(pages)
     info = reader.metadata or {}
-    metadata = {}
     if info.get("/Author"):
         metadata["author"] = str(info["/Author"]).strip()
     created = getattr(reader.metadata, "creation_date", None) if reader.metadata else None
