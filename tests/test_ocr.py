@@ -270,6 +270,12 @@ def test_ocr_rule_before_after(name, before, after, count):
     ("accents_ocr", "Read the regional cooperative federation report."),
     ("accents_ocr", "Elaboration, Economie et Etat en capitales."),
     ("accents_ocr", "Le projet region2024 et aupres123."),
+    # code and markup in a Markdown document: identifiers are right as they are
+    ("accents_ocr", "Lancer `atelier edition 1.0` puis relire la figure genres-annees."),
+    ("accents_ocr", "roles: [redaction, analyse]\nname: fig-corpus-annees"),
+    ("accents_ocr", "Avant :\n\n```bash\ngit commit -m aupres\n```\n"),
+    ("accents_ocr", "events = dated_events(corpus, annees)"),
+    ("apostrophes_doublees", "Le code `I’'Homme` reste tel quel."),
 ])
 def test_ocr_rule_leaves_what_is_not_noise(name, text):
     assert RULE[name](text) == (text, 0)

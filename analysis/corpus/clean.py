@@ -16,6 +16,7 @@ elision rules keep only their patterns.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections import Counter
@@ -123,7 +124,7 @@ def _ocr_elisions(text: str) -> tuple[str, int]:
 
 _LETTER = r"[^\W\d_]"
 _ELIDED = r"(?:[lLdDjJmMnNsStTcCç]|[Qq]u|[Jj]usqu|[Ll]orsqu|[Pp]uisqu|[Qq]uoiqu)"
-_QUOTES = "’'‘`´"
+_QUOTES = "’'‘"
 
 
 def _context(text: str, start: int, end: int, width: int = 40) -> str:
@@ -135,12 +136,29 @@ def _context(text: str, start: int, end: int, width: int = 40) -> str:
     return ("…" if left > line_start else "") + text[left:right].strip() + ("…" if right < line_end else "")
 
 
+#: Lines of code or markup, not prose (Markdown code, YAML keys, tables, calls, assignments, command
+#: lines): their identifiers (``annees``, ``roles``, ``git``) are right as they are.
+_CODE_LINE = re.compile(r"[`={}\[\]<>|\\]|\w[\"']?:(?=\s|$)|\w\((?:\)|[^)]*,)|(?:^|\s)--\w")
+_FENCE = re.compile(r"^[ \t]*(```|~~~).*?(?:^[ \t]*\1|\Z)", re.MULTILINE | re.DOTALL)
+
+
+def _line_at(text: str, start: int, end: int) -> str:
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    return text[line_start:len(text) if line_end == -1 else line_end]
+
+
 def _substitute(text: str, pattern: re.Pattern, replace: Callable[[re.Match], str | None]) -> tuple[str, list[Change]]:
-    """``pattern``'s matches replaced by ``replace(match)`` (``None``: left as it is), each change listed."""
+    """``pattern``'s matches replaced by ``replace(match)`` (``None``: left as it is), each change
+    listed; matches in code (a Markdown code block, a line of code or markup) are left alone."""
     changes: list[Change] = []
     pieces: list[str] = []
     last = 0
+    fences = [match.span() for match in _FENCE.finditer(text)] if "```" in text or "~~~" in text else []
     for match in pattern.finditer(text):
+        start, end = match.span()
+        if any(a <= start < b for a, b in fences) or _CODE_LINE.search(_line_at(text, start, end)):
+            continue
         new = replace(match)
         if new is None or new == match.group():
             continue
@@ -163,13 +181,16 @@ _DOUBLED_APOSTROPHE = re.compile(
     rf"(?<![\w’'])(?P<letter>{_ELIDED}|[I1|])[{_QUOTES}][{_QUOTES}]+(?P<word>[{_VOWEL_START}]{_LETTER}*)")
 
 
+_TWO_QUOTES = re.compile(f"[{_QUOTES}][{_QUOTES}]")
+
+
 def _doubled_apostrophes(text: str) -> tuple[str, list[Change]]:
     """``I’'Homme`` → ``l’Homme``, ``d’'action`` → ``d’action``: an elision followed by two quotes."""
     def replace(match: re.Match) -> str | None:
         letter = "l" if match["letter"] in "I1|" else match["letter"]
         repaired = f"{letter}’{match['word']}"
         return repaired if _known_or_no_dictionary(repaired) else None
-    return _substitute(text, _DOUBLED_APOSTROPHE, replace)
+    return _substitute(text, _DOUBLED_APOSTROPHE, replace) if _TWO_QUOTES.search(text) else (text, [])
 
 
 _T_ELISION = re.compile(
@@ -191,7 +212,7 @@ def _t_elisions(text: str) -> tuple[str, list[Change]]:
         if dictionary is not None and (not dictionary.known(f"l’{word}") or dictionary.known(f"t’{word}")):
             return None
         return ("À " if match["a"] else "") + f"l’{word}"
-    return _substitute(text, _T_ELISION, replace)
+    return _substitute(text, _T_ELISION, replace) if "T’" in text else (text, [])
 
 
 _LONE_APOSTROPHE = re.compile(rf"(?:(?<=[ \t])|(?<=^))’(?P<word>[aeiouyhàâéèêîôûœ]{_LETTER}*)", re.MULTILINE)
@@ -227,7 +248,6 @@ def _ocr_bullets(text: str) -> tuple[str, list[Change]]:
     return _substitute(text, _OCR_BULLET, lambda match: "- ")
 
 
-_CHUNK = re.compile(r"\S+")
 _WORD = re.compile(rf"{_LETTER}+")
 #: Chunks that are not prose: addresses, numbers, code (no dictionary word there to repair).
 _NOT_PROSE = re.compile(r"[/@_\\=#<>{}\d]|\w\.\w|www|https?:", re.IGNORECASE)
@@ -236,33 +256,39 @@ _ENGLISH = frozenset("the and of with is are this that from which was were have 
 
 
 def _word_repairs(text: str, propose: Callable[[FrenchDictionary, str], str | None]) -> tuple[str, list[Change]]:
-    """Every word of the prose lines that ``propose`` repairs, with the dictionary; the text as it is
-    without it."""
+    """Every word of the text's prose that ``propose`` repairs with the dictionary; the text as it
+    is without it. Each distinct word is judged once (the judgement is cached across texts), and
+    only the places of the words to repair are then looked at: the common case, a text with
+    nothing to repair, costs one pass of a regular expression."""
     dictionary = french_dictionary()
     if dictionary is None:
         return text, []
-    changes: list[Change] = []
-    lines = text.split("\n")
-    for number, line in enumerate(lines):
-        if any(word.lower() in _ENGLISH for word in _WORD.findall(line)):
-            continue
-        pieces, last = [], 0
-        for chunk in _CHUNK.finditer(line):
-            if _NOT_PROSE.search(chunk.group()):
-                continue
-            for word in _WORD.finditer(chunk.group()):
-                start, end = chunk.start() + word.start(), chunk.start() + word.end()
-                if line[end:end + 1] in ("’", "'") or len(word.group()) < 3:
-                    continue  # an elided fragment (« aujourd’ ») is not a word of the dictionary
-                repaired = propose(dictionary, word.group())
-                if repaired is None:
-                    continue
-                pieces.extend((line[last:start], repaired))
-                changes.append((word.group(), repaired, _context(line, start, end)))
-                last = end
-        if pieces:
-            lines[number] = "".join(pieces) + line[last:]
-    return ("\n".join(lines) if changes else text), changes
+    repairs = {}
+    for word in set(_WORD.findall(text)):
+        if len(word) >= 3:
+            repaired = propose(dictionary, word)
+            if repaired is not None:
+                repairs[word] = repaired
+    if not repairs:
+        return text, []
+    alternatives = "|".join(map(re.escape, sorted(repairs, key=len, reverse=True)))
+    pattern = re.compile(rf"(?<!{_LETTER})(?:{alternatives})(?!{_LETTER})")
+
+    def replace(match: re.Match) -> str | None:
+        start, end = match.span()
+        if text[end:end + 1] in ("’", "'"):
+            return None  # an elided fragment (« aujourd’ ») is not a word of the dictionary
+        line_start = text.rfind("\n", 0, start) + 1
+        line_end = text.find("\n", end)
+        if any(word.lower() in _ENGLISH for word in _WORD.findall(_line_at(text, start, end))):
+            return None
+        chunk_start = max(text.rfind(" ", line_start, start), text.rfind("\t", line_start, start)) + 1
+        chunk_end = min((i for i in (text.find(" ", end), text.find("\t", end), line_end) if i != -1), default=len(text))
+        if _NOT_PROSE.search(text[max(chunk_start, line_start):chunk_end]):
+            return None
+        return repairs[match.group()]
+
+    return _substitute(text, pattern, replace)
 
 
 def _keeps_accents(word: str, candidate: str) -> bool:
@@ -270,6 +296,7 @@ def _keeps_accents(word: str, candidate: str) -> bool:
     return all(a == b or (a.isascii() and fold(b) == a) for a, b in zip(word, candidate))
 
 
+@functools.lru_cache(maxsize=100_000)
 def _propose_accents(dictionary: FrenchDictionary, word: str) -> str | None:
     # Look-ups are slow (pure Python): first the spellings that could be words at all.
     if word != word.lower() or not any(_keeps_accents(word, form) for form in dictionary.accent_candidates(word)):
@@ -286,6 +313,7 @@ def _lost_accents(text: str) -> tuple[str, list[Change]]:
     return _word_repairs(text, _propose_accents)
 
 
+@functools.lru_cache(maxsize=100_000)
 def _propose_ligature(dictionary: FrenchDictionary, word: str) -> str | None:
     if not _OE.search(word) or dictionary.known(word):
         return None
@@ -486,7 +514,7 @@ RULES: list[CleaningRule] = [
                  "le texte d’une icône puis l’intitulé du lien) supprimées.", _icon_links),
     CleaningRule("accents_ocr", "Accents perdus par l’OCR rétablis : « aupres » → « auprès », « elaboration » → "
                  "« élaboration » — un mot en minuscules inconnu du dictionnaire (hunspell-fr) dont il ne connaît "
-                 "qu’une seule graphie accentuée ; ni adresse, ni nombre, ni ligne en anglais.",
+                 "qu’une seule graphie accentuée ; ni adresse, ni nombre, ni ligne en anglais ou de code.",
                  _listed(_lost_accents), _lost_accents),
     CleaningRule("ligatures_ocr", "Ligature « œ » lue « ce » par l’OCR, ou tapée « oe » : « ceuvre » → « œuvre », « coeur » → « cœur », "
                  "si le dictionnaire connaît la forme en « œ » et non l’autre.",
