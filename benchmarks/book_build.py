@@ -1,5 +1,5 @@
 """Time of the book's builds: full, nothing changed, after one new document, after one scenario
-cell, and the PDF (LaTeX builder, same cache) when Debian's TeX is installed.
+cell, the PDF (LaTeX builder, same cache) when Debian's TeX is installed, and the EPUB.
 
     python benchmarks/book_build.py
 
@@ -22,6 +22,7 @@ from pathlib import Path
 
 from analysis import Corpus
 from analysis.corpus.ingest import IngestOptions, ingest
+from analysis.publication.contributors import toc_chapters
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -78,13 +79,15 @@ def main() -> None:
         if page(out, "scenarios") == before:
             raise SystemExit("the changed scenario cell is not in the rebuilt book")
         pdf = build(out, corpus, scenarios, "--builder", "pdflatex") if shutil.which("xelatex") else None
-    chapters = len(list((REPO / "book").glob("*.md")))
+        epub = build(out, corpus, scenarios, "--builder", "custom", "--custom-builder", "epub")
+    chapters = len(toc_chapters(REPO / "_toc.yml"))
     print(f"{chapters} chapters: full build {full:.1f} s")
     for label, seconds in (("nothing changed", again), ("one new document", document), ("one scenario cell", cell)):
         print(f"rebuild, {label}: {seconds:.1f} s (ratio {seconds / full:.2f})")
     if pdf is not None:
         print(f"PDF (LaTeX builder and xelatex, notebooks from the cache): {pdf:.1f} s "
               f"(ratio {pdf / full:.2f} of the full HTML build)")
+    print(f"EPUB (Sphinx's epub builder, notebooks from the cache): {epub:.1f} s (ratio {epub / full:.2f})")
 
 
 if __name__ == "__main__":
