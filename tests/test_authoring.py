@@ -123,6 +123,8 @@ def test_an_authored_chapter_quotes_the_corpus_through_every_role_and_directive(
     (lambda chapter, corpus: chapter.replace(":alt: Les variables de l’exercice placées selon leur influence et leur dépendance "
                                              "indirectes\n", ""), "sans texte alternatif"),
     (lambda chapter, corpus: chapter.replace("year=2022", "annee=2022"), "attribut « annee » inconnu"),
+    (lambda chapter, corpus: chapter.replace("{tableau-atelier} soufflerie", "{tableau-atelier} matrice"),
+     "tableau inconnu : « matrice » (choix : soufflerie, scenarios)"),
 ])
 def test_a_broken_quotation_fails_the_build_with_the_chapter_and_the_line(tmp_path, corpus, change, message):
     coding = _code(corpus, QUOTED, "plan-actions/axe-2-territoires-fragiles")

@@ -141,6 +141,20 @@ class _CorpusMixin:
         path = self.env.doc2path(docname, False)
         raise ExtensionError(f"{path}, ligne {line} : {message}")
 
+    def analysis(self, registry: dict[str, Callable], unknown: str):
+        """The result of the analysis the directive names, the files it read noted as dependencies;
+        ``unknown`` says, in French, that the name is not in ``registry``."""
+        name = self.arguments[0]
+        if name not in registry:
+            self.fail(f"{unknown} : « {name} » (choix : {', '.join(registry)})")
+        try:
+            result, reads = registry[name]()
+        except AtelierError as problem:
+            self.fail(str(problem))
+        for path in reads:
+            self.env.note_dependency(str(path))
+        return result
+
     def quoter(self) -> Quoter:
         quoter = _quoter()
         self.env.note_dependency(str(quoter.corpus.documents_csv))
@@ -258,19 +272,12 @@ class AnalysisFigureDirective(_CorpusMixin, SphinxDirective):
 
     def run(self):
         name = self.arguments[0]
-        if name not in FIGURES:
-            self.fail(f"figure « {name} » inconnue (figures : {', '.join(FIGURES)})")
         if not self.options.get("alt", "").strip():
             self.fail(f"figure « {name} » sans texte alternatif : ajoutez « :alt: » (ce que la figure montre, en une phrase)")
         caption = " ".join(self.content).strip()
         if not caption:
             self.fail(f"figure « {name} » sans légende : écrivez-la dans le bloc")
-        try:
-            figure, reads = FIGURES[name]()
-        except AtelierError as problem:
-            self.fail(str(problem))
-        for path in reads:
-            self.env.note_dependency(str(path))
+        figure = self.analysis(FIGURES, "figure inconnue")
         folder = Path(self.env.app.doctreedir).parent / FIGURE_FOLDER
         folder.mkdir(parents=True, exist_ok=True)
         image_path = folder / f"{name}.png"
@@ -292,16 +299,7 @@ class AnalysisTableDirective(_CorpusMixin, SphinxDirective):
     has_content = True
 
     def run(self):
-        name = self.arguments[0]
-        if name not in TABLES:
-            self.fail(f"tableau « {name} » inconnu (tableaux : {', '.join(TABLES)})")
-        try:
-            frame, reads = TABLES[name]()
-        except AtelierError as problem:
-            self.fail(str(problem))
-        for path in reads:
-            self.env.note_dependency(str(path))
-        return [_docutils_table(frame, " ".join(self.content).strip())]
+        return [_docutils_table(self.analysis(TABLES, "tableau inconnu"), " ".join(self.content).strip())]
 
 
 def _docutils_table(frame: pd.DataFrame, caption: str) -> nodes.table:

@@ -157,32 +157,28 @@ def pdf_pages(pdf_path: Path) -> list[str]:
     return [page.extract_text() or "" for page in PdfReader(str(pdf_path)).pages]
 
 
-def pdf_files(path: Path | str) -> list[Path]:
-    """The PDF files to scan: ``path`` itself, or the ``.pdf`` files of a folder (the LaTeX
-    build folder, ``_build/latex``). Raises :class:`AtelierError` when there is none."""
-    path = Path(path)
+def _book_files(path: Path | str, suffix: str) -> list[Path]:
+    """``path`` itself, or the files of a build folder that end with ``suffix``. Raises
+    :class:`AtelierError` when there is none."""
+    path, kind = Path(path), suffix.lstrip(".").upper()
     if path.is_dir():
-        found = sorted(p for p in path.glob("*.pdf") if p.is_file())
+        found = sorted(p for p in path.glob(f"*{suffix}") if p.is_file())
         if not found:
-            raise AtelierError(f"{path} : aucun PDF dans ce dossier (le livre PDF est-il construit ?)")
+            raise AtelierError(f"{path} : aucun {kind} dans ce dossier (le livre {kind} est-il construit ?)")
         return found
     if not path.is_file():
-        raise AtelierError(f"{path} : PDF du livre introuvable")
+        raise AtelierError(f"{path} : {kind} du livre introuvable")
     return [path]
+
+
+def pdf_files(path: Path | str) -> list[Path]:
+    """The PDF files to scan: ``path`` itself, or those of the LaTeX build folder (``_build/latex``)."""
+    return _book_files(path, ".pdf")
 
 
 def epub_files(path: Path | str) -> list[Path]:
-    """The EPUB files to scan: ``path`` itself, or the ``.epub`` files of a folder (the EPUB build
-    folder, ``_build/epub``). Raises :class:`AtelierError` when there is none."""
-    path = Path(path)
-    if path.is_dir():
-        found = sorted(p for p in path.glob("*.epub") if p.is_file())
-        if not found:
-            raise AtelierError(f"{path} : aucun EPUB dans ce dossier (le livre EPUB est-il construit ?)")
-        return found
-    if not path.is_file():
-        raise AtelierError(f"{path} : EPUB du livre introuvable")
-    return [path]
+    """The EPUB files to scan: ``path`` itself, or those of the EPUB build folder (``_build/epub``)."""
+    return _book_files(path, ".epub")
 
 
 def epub_entries(epub_path: Path) -> list[tuple[str, bytes]]:
