@@ -208,7 +208,8 @@ def test_keyboard_search_in_vivo_stripes_and_popup_in_jupyterlab(lab, browser):
     page.focus(f"{root} .at-text")
     page.keyboard.press("1")
     assert "sélectionnez d’abord" in page.inner_text(f"{root} .at-message")
-    # Search without accents: « regie » finds « Régie » then « regie »; the match is the selection.
+    # Search without accents: « regie » finds « Régie » then « régie » (its accent restored by the
+    # cleaning at ingestion); the match is the selection.
     page.fill(f"{root} .at-search", "regie")
     page.press(f"{root} .at-search", "Enter")
     assert page.inner_text(f"{root} .at-search-count") == "1 / 2"
@@ -223,7 +224,7 @@ def test_keyboard_search_in_vivo_stripes_and_popup_in_jupyterlab(lab, browser):
     chosen = page.get_attribute(f"{root} .at-code.at-active", "data-path")
     page.keyboard.press("Enter")
     [added] = _wait_for_events(lab, "clavier", 1)
-    assert added["code"] == chosen and added["text"] == "regie"
+    assert added["code"] == chosen and added["text"] == "régie"
     # A selection made with Maj+flèches, then a code in vivo: the words become the code and code it.
     start = _offset(page, "Une deuxième") + len("Une ")
     x, y = page.evaluate("""(offset) => {
