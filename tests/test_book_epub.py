@@ -102,8 +102,6 @@ def test_the_chapters_are_in_the_epub(epub):
     assert len(images) >= 4  # the chapters' figures
 
 
-@pytest.mark.xfail(strict=True, reason="analysis/publication/render.py écrit <br> (HTML), pas <br/> : "
-                   "la page des documents n’est pas du XHTML bien formé")
 def test_every_page_is_well_formed_xhtml(epub):
     with zipfile.ZipFile(epub) as archive:
         for name in archive.namelist():

@@ -26,7 +26,7 @@ def test_values_are_text_and_elements_are_kept():
     anchor = link('x" onclick="alert(1)', "<b>")
     assert str(anchor) == '<a href="x&#34; onclick=&#34;alert(1)">&lt;b&gt;</a>'
     assert str(paragraph("Titre : ", anchor)) == f"<p>Titre : {anchor}</p>"
-    assert str(join(["<script>", element("br")])) == "&lt;script&gt;<br>"
+    assert str(join(["<script>", element("br")])) == "&lt;script&gt;<br />"
     summary = paragraph(strong(3), " codes") + "<i>"
     assert isinstance(summary, Element) and str(summary) == "<p><strong>3</strong> codes</p>&lt;i&gt;"
     assert summary.text() == "3 codes<i>" and summary._repr_html_() == str(summary)

@@ -74,7 +74,7 @@ class Element:
         attributes = Markup("").join(Markup(' {}="{}"').format(name, value)
                                      for name, value in self.attributes.items())
         if self.tag == "br":
-            return Markup("<br{}>").format(attributes)
+            return Markup("<br{} />").format(attributes)  # also well-formed XHTML, for the EPUB
         return Markup("<{0}{1}>{2}</{0}>").format(Markup(self.tag), attributes, inner)
 
     def text(self) -> str:
