@@ -88,7 +88,7 @@ def person_names_of(corpus: Corpus, doc_ids) -> pd.DataFrame:
     return pd.concat(tables, ignore_index=True)[PERSON_NAME_COLUMNS]
 
 
-def _texts_to_vectorise(corpus: Corpus, segments: pd.DataFrame, names: pd.DataFrame) -> pd.Series:
+def texts_without_person_names(corpus: Corpus, segments: pd.DataFrame, names: pd.DataFrame) -> pd.Series:
     """The segments' texts with the names of persons replaced by spaces (offsets unchanged)."""
     from ..text.person_names import blank_spans
 
@@ -138,7 +138,7 @@ def run_themes(corpus: Corpus, method: str = "reinert", k: int = 8, segment_size
     vectorizer = vectorizer or FrenchVectorizer(min_df=min_df)
     if exclude_person_names:
         person_names = person_names_of(corpus, segments["doc_id"].unique())
-        texts = _texts_to_vectorise(corpus, segments, person_names)
+        texts = texts_without_person_names(corpus, segments, person_names)
     else:
         person_names = pd.DataFrame(columns=PERSON_NAME_COLUMNS)
         texts = segments["text"]

@@ -53,7 +53,7 @@ def parts_of_corpus(corpus: Corpus, attribute: str, include_private: bool = Fals
                     exclude_person_names: bool = True) -> pd.DataFrame:
     """The corpus's segments with their text to count (names of persons blanked) and their part,
     the value of ``attribute`` of their document; documents without a value are left out."""
-    from .pipeline import PERSON_NAME_COLUMNS, _texts_to_vectorise, person_names_of
+    from .pipeline import PERSON_NAME_COLUMNS, texts_without_person_names, person_names_of
 
     documents = corpus.documents()
     if attribute not in documents.columns:
@@ -67,7 +67,7 @@ def parts_of_corpus(corpus: Corpus, attribute: str, include_private: bool = Fals
         raise AtelierError(f"aucun document public n’a de valeur pour « {attribute} »")
     names = (person_names_of(corpus, segments["doc_id"].unique()) if exclude_person_names
              else pd.DataFrame(columns=PERSON_NAME_COLUMNS))
-    return segments.assign(counted=_texts_to_vectorise(corpus, segments, names))
+    return segments.assign(counted=texts_without_person_names(corpus, segments, names))
 
 
 def _vectorizer(stop_words) -> FrenchVectorizer:
